@@ -1,0 +1,96 @@
+"""Summarise a pytest-benchmark JSON file as a markdown table.
+
+Runs no benchmarks itself. Usage::
+
+    python benchmarks/report.py bench.json
+
+Each runner row is compared with the baseline of its own kind from the same run
+(``sync`` with the plain loop, ``async`` with the plain ``async def`` on the same
+event loop); the overhead per node is ``(runner - baseline) / nodes``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+BASELINE_OF = {"sync": "baseline", "async": "async-baseline"}
+RUNNER_ORDER = ("baseline", "async-baseline", "sync", "async")
+
+
+def load(path: str) -> dict[tuple[str, str], dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for b in data["benchmarks"]:
+        info = b.get("extra_info", {})
+        if "case" not in info or "runner" not in info:
+            continue
+        rows[(info["case"], info["runner"])] = {
+            "mean_us": b["stats"]["mean"] * 1e6,
+            "nodes": int(info.get("nodes", 0)),
+        }
+    return rows
+
+
+def _case_key(case: str) -> tuple[str, int]:
+    kind, _, size = case.rpartition("-")
+    return (kind, int(size)) if size.isdigit() else (case, 0)
+
+
+def render(rows: dict[tuple[str, str], dict[str, Any]]) -> str:
+    lines = [
+        "| case | nodes | runner | mean µs | baseline mean µs | ratio | overhead µs/node |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    cases = sorted({c for c, _ in rows}, key=_case_key)
+    for case in cases:
+        for runner in RUNNER_ORDER:
+            row = rows.get((case, runner))
+            if row is None:
+                continue
+            nodes = row["nodes"]
+            base = rows.get((case, BASELINE_OF.get(runner, "")))
+            if base is None:
+                lines.append(
+                    f"| {case} | {nodes} | {runner} | {row['mean_us']:.2f} | – | – | – |"
+                )
+                continue
+            ratio = row["mean_us"] / base["mean_us"]
+            per_node = (row["mean_us"] - base["mean_us"]) / nodes if nodes else float("nan")
+            lines.append(
+                f"| {case} | {nodes} | {runner} | {row['mean_us']:.2f} | "
+                f"{base['mean_us']:.2f} | {ratio:.1f}x | {per_node:.2f} |"
+            )
+    growth = []
+    for runner in RUNNER_ORDER:
+        small = rows.get(("chain-100", runner))
+        large = rows.get(("chain-1000", runner))
+        if small and large:
+            growth.append(
+                f"| {runner} | {small['mean_us']:.2f} | {large['mean_us']:.2f} | "
+                f"{large['mean_us'] / small['mean_us']:.2f}x |"
+            )
+    if growth:
+        lines += [
+            "",
+            "Chain growth, 1,000 vs 100 nodes (linear is ~10x):",
+            "",
+            "| runner | chain-100 µs | chain-1000 µs | growth |",
+            "|---|---:|---:|---:|",
+            *growth,
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python benchmarks/report.py BENCH_JSON", file=sys.stderr)
+        return 2
+    print(render(load(argv[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

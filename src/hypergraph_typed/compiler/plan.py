@@ -1,0 +1,365 @@
+"""The ``ExecutionPlan``: a graph resolved to integer slots and node indices.
+
+Everything the interpreter needs per node is computed here once: input/output
+slots, how to fill a missing input, which inputs can make it stale, its startup
+predecessors, controlling gates and which nodes to re-check after it runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import graphlib
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from hypergraph_typed._config_error import GraphConfigError
+from hypergraph_typed._sentinels import END
+from hypergraph_typed.compiler import scope as scope_mod
+from hypergraph_typed.compiler.digraph import reachable
+from hypergraph_typed.compiler.structure import Structure
+from hypergraph_typed.compiler.validation import check_default_copyable
+from hypergraph_typed.nodes import _introspect as intro
+from hypergraph_typed.nodes.function import FunctionNode
+from hypergraph_typed.nodes.gate import GateNode
+from hypergraph_typed.nodes.graph_node import GraphNode
+from hypergraph_typed.nodes.interrupt import InterruptNode
+
+if TYPE_CHECKING:
+    from hypergraph_typed.graph.core import Graph
+
+# Node kinds the interpreter dispatches on.
+FUNCTION, GATE, GRAPH, INTERRUPT, UNKNOWN = 0, 1, 2, 3, 4
+KIND_NAMES = ("function", "gate", "graph", "interrupt", "unknown")
+
+# How a missing input is filled: nothing, a shared constant, or a fresh deep copy.
+NO_FALLBACK, CONSTANT, DEEPCOPY = 0, 1, 2
+# A default that cannot be deep-copied: the fallback value holds the error message.
+UNCOPYABLE = 3
+
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), frozenset, range)
+
+
+def _is_immutable(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_is_immutable(v) for v in value)
+    return isinstance(value, _IMMUTABLE) or value is END
+
+
+@attrs.frozen(slots=True)
+class NodePlan:
+    """Per-node facts for the interpreter, all as integer indices."""
+
+    index: int
+    name: str
+    node: Any
+    kind: int
+    func: Any
+    is_async: bool
+    is_generator: bool
+    positional: bool
+    params: tuple[str, ...]
+    in_slots: tuple[int, ...]
+    fallback_kinds: tuple[int, ...]
+    fallback_values: tuple[Any, ...]
+    out_slots: tuple[int, ...]
+    emit_slots: tuple[int, ...]
+    wait_slots: tuple[int, ...]
+    stale_inputs: tuple[tuple[int, int, frozenset[int] | None], ...]
+    startup_preds: tuple[int, ...]
+    controllers: tuple[int, ...]
+    opens_by_default: tuple[bool, ...]
+    is_entrypoint: bool
+    wait_producers: frozenset[int]
+    recheck: tuple[int, ...]
+    target_ids: dict[str, int]
+
+    @property
+    def kind_name(self) -> str:
+        return KIND_NAMES[self.kind]
+
+
+@attrs.frozen(slots=True)
+class ExecutionPlan:
+    """An immutable, inspectable compilation of one ``Graph`` (with its scope and bindings)."""
+
+    graph: Graph
+    graph_name: str | None
+    slot_names: tuple[str, ...]
+    slot_index: dict[str, int]
+    nodes: tuple[NodePlan, ...]
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    bound: dict[str, Any]
+    internal: dict[str, str]
+    resume_keys: frozenset[str]
+    # Interrupt slots: each top-level interrupt answer name -> its slot. The runtime keys a
+    # run's supplied answers by slot, so resuming needs no re-analysis of the graph.
+    answer_slots: dict[str, int]
+    # Nested resume paths: "gn.key" -> (GraphNode name, the key the inner run accepts).
+    nested_resume: dict[str, tuple[str, str]]
+    result_slots: tuple[tuple[str, int], ...]
+    selected: tuple[str, ...] | None
+    has_entrypoints: bool
+    first_async: str | None
+    first_interrupt: str | None
+    unknown_node: str | None
+    has_interrupt_nodes: bool
+    layers: tuple[tuple[int, ...], ...]
+
+    @property
+    def accepted_inputs(self) -> frozenset[str]:
+        return frozenset(self.required) | frozenset(self.optional)
+
+    def describe(self) -> str:
+        """Human-readable dump: slots, nodes (inputs -> outputs), and wiring."""
+        lines = [f"ExecutionPlan for graph {self.graph_name or 'unnamed'}:"]
+        lines.append(f"  slots ({len(self.slot_names)}): " + ", ".join(
+            f"{i}={n}" for i, n in enumerate(self.slot_names)))
+        lines.append(f"  required inputs: {list(self.required)}  optional: {list(self.optional)}")
+        if self.layers:
+            lines.append("  layers: " + " | ".join(
+                ", ".join(self.nodes[i].name for i in layer) for layer in self.layers))
+        for n in self.nodes:
+            ins = ", ".join(f"{self.slot_names[s]}@{s}" for s in n.in_slots)
+            outs = ", ".join(f"{self.slot_names[s]}@{s}" for s in n.out_slots + n.emit_slots)
+            extra = []
+            if n.startup_preds:
+                extra.append("after " + ",".join(self.nodes[p].name for p in n.startup_preds))
+            if n.controllers:
+                extra.append("gated by " + ",".join(self.nodes[g].name for g in n.controllers))
+            if n.wait_slots:
+                extra.append("waits " + ",".join(self.slot_names[s] for s in n.wait_slots))
+            if n.is_entrypoint:
+                extra.append("entrypoint")
+            lines.append(
+                f"  [{n.index}] {n.name} ({n.kind_name}): ({ins}) -> ({outs})"
+                + (f"  [{'; '.join(extra)}]" if extra else "")
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"ExecutionPlan({self.graph_name or 'unnamed'}: {len(self.nodes)} nodes, "
+            f"{len(self.slot_names)} slots)"
+        )
+
+
+def _kind(node: Any) -> int:
+    if isinstance(node, InterruptNode):
+        return INTERRUPT
+    if isinstance(node, FunctionNode):
+        return FUNCTION
+    if isinstance(node, GateNode):
+        return GATE
+    if isinstance(node, GraphNode):
+        return GRAPH
+    return UNKNOWN
+
+
+def _nested_resume_keys(graph: Graph) -> dict[str, tuple[str, str]]:
+    """Every ``gn.key`` resume path below ``graph`` -> (GraphNode, key inside its graph).
+
+    Each segment is named as seen from outside its GraphNode (output renames applied);
+    the mapped key is what the inner run accepts (the inner interrupt's own output
+    name, or the next ``gn.key`` path one level down).
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for n in graph.iter_nodes():
+        if not isinstance(n, GraphNode):
+            continue
+        inner_to_outer = dict(zip(n.inner_outputs, n.outputs))
+        for inner_node in n.graph.iter_nodes():
+            if inner_node.is_interrupt:
+                for o in inner_node.data_outputs:
+                    out[f"{n.name}.{inner_to_outer.get(o, o)}"] = (n.name, o)
+        for key in n.graph.compile().nested_resume:
+            out[f"{n.name}.{key}"] = (n.name, key)
+    return out
+
+
+def build_plan(graph: Graph) -> ExecutionPlan:
+    s: Structure = graph.structure
+    active = graph.active_node_ids()
+    order = [i for i in range(len(s.nodes)) if i in active]
+    pid = {g: p for p, g in enumerate(order)}
+    spec = graph.inputs
+    bound = spec.bound
+    entry = set(graph._entry_ids() or ())
+
+    slot_index: dict[str, int] = {}
+
+    def slot(name: str) -> int:
+        if name not in slot_index:
+            slot_index[name] = len(slot_index)
+        return slot_index[name]
+
+    for i in order:
+        n = s.nodes[i]
+        for name in (*n.inputs, *n.outputs, *n.wait_for):
+            slot(name)
+    for name in (*spec.required, *spec.optional):
+        slot(name)
+
+    succ_all = s.successors()
+    controllers = scope_mod.gate_controllers(s)
+    producers_of: dict[str, set[int]] = {}
+    for i in order:
+        for o in s.nodes[i].outputs:
+            producers_of.setdefault(o, set()).add(i)
+    consumers_of: dict[str, set[int]] = {}
+    for i in order:
+        for p in (*s.nodes[i].inputs, *s.nodes[i].wait_for):
+            consumers_of.setdefault(p, set()).add(i)
+
+    startup: dict[int, list[int]] = {i: [] for i in order}
+    for e in s.edges:
+        if e.kind != "control" and e.src != e.dst and e.src in active and e.dst in active:
+            startup[e.dst].append(e.src)
+
+    layers = _layers(s, active)
+    topo_pos = {i: k for k, layer in enumerate(layers) for i in layer}
+    nodes: list[NodePlan] = []
+    for i in order:
+        n = s.nodes[i]
+        kind = _kind(n)
+        gated = i in controllers
+        downstream: set[int] | None = None
+        fb_kinds: list[int] = []
+        fb_values: list[Any] = []
+        stale: list[tuple[int, int, frozenset[int] | None]] = []
+        for pos, p in enumerate(n.inputs):
+            if p in bound:
+                fb_kinds.append(CONSTANT)
+                fb_values.append(bound[p])
+            elif n.has_default_for(p):
+                d = n.get_default_for(p)
+                # A GraphNode's inner binding is a bound value: passed as is, never copied.
+                inner_bound = (
+                    isinstance(n, GraphNode) and n.inner_inputs[pos] in n.graph.inputs.bound
+                )
+                if inner_bound or _is_immutable(d):
+                    fb_kinds.append(CONSTANT)
+                    fb_values.append(d)
+                else:
+                    try:
+                        check_default_copyable(d, n.name, p)
+                    except GraphConfigError as exc:
+                        # Raised at run time, and only if the default is actually needed.
+                        fb_kinds.append(UNCOPYABLE)
+                        fb_values.append(str(exc))
+                    else:
+                        fb_kinds.append(DEEPCOPY)
+                        fb_values.append(d)
+            else:
+                fb_kinds.append(NO_FALLBACK)
+                fb_values.append(None)
+            prods = producers_of.get(p, set())
+            if not gated and i in prods:
+                continue  # spec 03: inputs a non-gated node produces itself never make it stale
+            if not gated and prods and not s.has_cycles:
+                if any(topo_pos[u] > topo_pos[i] for u in prods):
+                    if downstream is None:
+                        downstream = reachable(succ_all, succ_all[i])
+                    if prods <= downstream:
+                        continue
+            wired = s.wired.get((i, p))
+            if wired is None and p in s.shared:
+                # A shared input counts as changed only when a writer ordered before this
+                # node (by an edge into it) wrote it; with no such writer, any write counts.
+                wired = tuple(
+                    e.src for e in s.edges
+                    if e.dst == i and e.kind != "control" and e.src in prods
+                ) or None
+            wired_plan = (
+                frozenset(pid[u] for u in wired if u in pid) if wired is not None else None
+            )
+            stale.append((pos, slot(p), wired_plan))
+        recheck: set[int] = set(succ_all[i]) | {i}
+        for o in n.outputs:
+            recheck |= consumers_of.get(o, set())
+        if i in s.gate_targets:
+            for t in s.gate_targets[i]:
+                recheck.add(t)
+                recheck |= set(succ_all[t])
+        ctrl = tuple(controllers.get(i, ()))
+        opens = tuple(
+            bool(getattr(s.nodes[g], "default_open", True)) and (not entry or i in entry)
+            for g in ctrl
+        )
+        if isinstance(n, (FunctionNode, GateNode)):
+            params = n.original_params
+            positional = intro.positional_callable(n.func)
+            func = n.func
+        else:
+            params, positional, func = n.inputs, False, None
+        wait_prod = {
+            pid[u] for w in n.wait_for for u in producers_of.get(w, set()) if u != i
+        }
+        target_ids = (
+            {s.nodes[t].name: pid[t] for t in s.gate_targets[i] if t in pid}
+            if i in s.gate_targets else {}
+        )
+        nodes.append(NodePlan(
+            index=pid[i], name=n.name, node=n, kind=kind, func=func, is_async=n.is_async,
+            is_generator=n.is_generator, positional=positional, params=params,
+            in_slots=tuple(slot(p) for p in n.inputs), fallback_kinds=tuple(fb_kinds),
+            fallback_values=tuple(fb_values),
+            out_slots=tuple(slot(o) for o in n.data_outputs),
+            emit_slots=tuple(slot(o) for o in n.outputs if o not in n.data_outputs),
+            wait_slots=tuple(slot(w) for w in n.wait_for), stale_inputs=tuple(stale),
+            startup_preds=tuple(sorted({pid[u] for u in startup[i]})),
+            controllers=tuple(pid[g] for g in ctrl if g in pid),
+            opens_by_default=tuple(o for g, o in zip(ctrl, opens) if g in pid),
+            is_entrypoint=i in entry, wait_producers=frozenset(wait_prod),
+            recheck=tuple(sorted(pid[r] for r in recheck if r in pid)), target_ids=target_ids,
+        ))
+
+    internal: dict[str, str] = {}
+    for e in s.edges:
+        if e.kind == "data" and e.src in active and e.dst in active:
+            for v in e.value_names:
+                internal.setdefault(v, s.nodes[e.src].name)
+    iouts = {o for i in order if s.nodes[i].is_interrupt for o in s.nodes[i].data_outputs}
+    for name in (*iouts, *spec.required):
+        internal.pop(name, None)
+    nested = _nested_resume_keys(graph)
+    selected = graph.selected
+    emit_names = {o for n in s.nodes for o in n.outputs if o not in n.data_outputs}
+    result_names = selected if selected else tuple(o for o in graph.outputs if o not in emit_names)
+    return ExecutionPlan(
+        graph=graph, graph_name=graph.name, slot_names=tuple(slot_index),
+        slot_index=dict(slot_index), nodes=tuple(nodes), required=spec.required,
+        optional=spec.optional, bound=dict(bound), internal=internal,
+        resume_keys=frozenset(iouts) | frozenset(nested),
+        answer_slots={o: slot_index[o] for o in sorted(iouts)}, nested_resume=nested,
+        result_slots=tuple((name, slot_index[name]) for name in result_names if name in slot_index),
+        selected=selected, has_entrypoints=bool(entry),
+        first_async=graph.find_async_node(), first_interrupt=graph.find_interrupt(),
+        unknown_node=next((s.nodes[i].name for i in order if _kind(s.nodes[i]) == UNKNOWN), None),
+        has_interrupt_nodes=any(s.nodes[i].is_interrupt for i in order),
+        layers=tuple(tuple(pid[i] for i in layer) for layer in layers) if not s.has_cycles else (),
+    )
+
+
+def _layers(s: Structure, active: frozenset[int]) -> list[list[int]]:
+    """Topological layers of the active nodes (graphlib); one layer per node if cyclic."""
+    if s.has_cycles:
+        return [[i] for i in sorted(active)]
+    ts: graphlib.TopologicalSorter[int] = graphlib.TopologicalSorter()
+    for i in sorted(active):
+        ts.add(i)
+    for e in s.edges:
+        if e.src in active and e.dst in active:
+            ts.add(e.dst, e.src)
+    ts.prepare()
+    layers: list[list[int]] = []
+    while ts.is_active():
+        ready = sorted(ts.get_ready())
+        layers.append(ready)
+        ts.done(*ready)
+    return layers
+
+
+def fresh_default(value: Any) -> Any:
+    return copy.deepcopy(value)

@@ -1,0 +1,88 @@
+"""Exceptions raised by runners and checkpointed runs."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+
+class MissingInputError(Exception):
+    """Required graph inputs were not provided (nor bound, nor defaulted)."""
+
+    def __init__(
+        self,
+        missing: Sequence[str],
+        provided: Iterable[str] | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.missing = list(missing)
+        self.provided = list(provided) if provided is not None else []
+        if message is None:
+            names = ", ".join(repr(m) for m in self.missing)
+            message = f"Missing required inputs: {names}"
+            if self.provided:
+                message += f". Provided: {', '.join(repr(p) for p in self.provided)}"
+            hints = []
+            for m in self.missing:
+                close = difflib.get_close_matches(m, self.provided, n=1)
+                if close:
+                    hints.append(f"did you mean {close[0]!r} for {m!r}?")
+            if hints:
+                message += ". " + "; ".join(hints)
+            message += ". Pass them in run(values) or fix them with graph.bind(...)."
+        self.message = message
+        super().__init__(message)
+
+
+class InfiniteLoopError(Exception):
+    """A run was still making progress after ``max_iterations`` supersteps."""
+
+    def __init__(self, max_iterations: int, message: str | None = None) -> None:
+        self.max_iterations = max_iterations
+        self.message = message or (
+            f"Graph execution exceeded {max_iterations} iterations: a cycle kept producing "
+            "new values. Make the loop end (route to END) or raise max_iterations."
+        )
+        super().__init__(self.message)
+
+
+class IncompatibleRunnerError(Exception):
+    """The graph needs a capability (async nodes, interrupts) the runner lacks."""
+
+    def __init__(
+        self, message: str, *, node_name: str | None = None, capability: str | None = None
+    ) -> None:
+        self.node_name = node_name
+        self.capability = capability
+        super().__init__(message)
+
+
+class ExecutionError(Exception):
+    """Internal wrapper carrying a node failure plus the partial state; never re-raised."""
+
+    def __init__(self, cause: BaseException, partial_state: object) -> None:
+        self.cause = cause
+        self.partial_state = partial_state
+        super().__init__(str(cause))
+
+
+class _WorkflowError(Exception):
+    def __init__(self, message: str, *, workflow_id: str | None = None) -> None:
+        self.workflow_id = workflow_id
+        super().__init__(message)
+
+
+class WorkflowAlreadyCompletedError(_WorkflowError):
+    """A completed workflow was run again under the same ``workflow_id``."""
+
+
+class GraphChangedError(_WorkflowError):
+    """The stored workflow was created by a graph of a different structure."""
+
+
+class InputOverrideRequiresForkError(_WorkflowError):
+    """New inputs were given for an existing workflow; fork it instead."""
+
+
+class WorkflowForkError(Exception):
+    """A fork or checkpoint start targeted an existing workflow id."""

@@ -1,0 +1,238 @@
+"""``GraphNode``: a whole graph used as one node of an outer graph (optionally mapped)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from hypergraph_typed.nodes.base import (
+    HyperNode,
+    NodeType,
+    RenameEntry,
+    RenameError,
+    apply_renames,
+    merge_rename_args,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from hypergraph_typed.graph.core import Graph
+
+MapMode = Literal["zip", "product"]
+
+
+def check_node_name(name: object, what: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{what} needs a non-empty str name, got {name!r}")
+    if "." in name or "/" in name:
+        raise ValueError(
+            f"{what} name {name!r} must not contain '.' or '/' (they separate nested paths)"
+        )
+    return name
+
+
+@attrs.frozen(init=False, eq=False, slots=False, repr=False)
+class GraphNode(HyperNode):
+    """Runs ``graph`` as a single node; inputs/outputs are renamed at the boundary only."""
+
+    graph: Graph
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    _inner_inputs: tuple[str, ...]
+    _inner_outputs: tuple[str, ...]
+    _map_params: tuple[str, ...] | None
+    _map_mode: str
+    _map_error_handling: str
+    _clone: bool | tuple[str, ...]
+    _history: tuple[RenameEntry, ...]
+
+    def __init__(self, graph: Graph, name: str | None = None) -> None:
+        from hypergraph_typed.graph.core import Graph
+
+        if not isinstance(graph, Graph):
+            raise TypeError(f"GraphNode wraps a Graph, got {graph!r}")
+        node_name = name if name is not None else graph.name
+        if node_name is None:
+            raise ValueError(
+                "GraphNode needs a name: give the graph one (Graph(..., name='inner')) "
+                "or call graph.as_node(name='inner')"
+            )
+        check_node_name(node_name, "GraphNode")
+        inner_in = graph.inputs.all
+        inner_out = graph.boundary_outputs()
+        self.__attrs_init__(
+            graph, node_name, inner_in, inner_out, inner_in, inner_out, None, "zip",
+            "raise", False, (),
+        )
+
+    # -- HyperNode ------------------------------------------------------------
+    @property
+    def data_outputs(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.outputs
+
+    @property
+    def wait_for(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ()
+
+    @property
+    def node_type(self) -> NodeType:
+        return "GRAPH"
+
+    @property
+    def nested_graph(self) -> Graph:
+        return self.graph
+
+    @property
+    def definition_hash(self) -> str:
+        return self.graph.definition_hash
+
+    @property
+    def is_async(self) -> bool:  # type: ignore[override]
+        return self.graph.has_async_nodes
+
+    @property
+    def cache(self) -> bool:  # type: ignore[override]
+        return False
+
+    @property
+    def inner_inputs(self) -> tuple[str, ...]:
+        """Inner names, parallel to ``inputs``."""
+        return self._inner_inputs
+
+    @property
+    def inner_outputs(self) -> tuple[str, ...]:
+        """Inner names, parallel to ``outputs``."""
+        return self._inner_outputs
+
+    def _to_inner_input(self, param: str) -> str | None:
+        try:
+            return self._inner_inputs[self.inputs.index(param)]
+        except ValueError:
+            return None
+
+    def has_default_for(self, param: str) -> bool:
+        inner = self._to_inner_input(param)
+        return inner is not None and self.graph.has_default_for_input(inner)
+
+    def get_default_for(self, param: str) -> Any:
+        inner = self._to_inner_input(param)
+        if inner is None or not self.graph.has_default_for_input(inner):
+            raise KeyError(f"GraphNode {self.name!r} has no default for {param!r}")
+        return self.graph.default_for_input(inner)
+
+    def get_input_type(self, param: str) -> Any:
+        inner = self._to_inner_input(param)
+        t = None if inner is None else self.graph.input_type(inner)
+        if t is not None and self._map_params and param in self._map_params:
+            return list[t]  # type: ignore[valid-type]
+        return t
+
+    def get_output_type(self, output: str) -> Any:
+        try:
+            inner = self._inner_outputs[self.outputs.index(output)]
+        except ValueError:
+            return None
+        t = self.graph.output_type(inner)
+        if self._map_params:
+            return list if t is None else list[t]  # type: ignore[valid-type]
+        return t
+
+    def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        back = dict(zip(self.inputs, self._inner_inputs))
+        return {back.get(k, k): v for k, v in values.items()}
+
+    # -- renaming ------------------------------------------------------------
+    def _replace(self, **changes: Any) -> Self:
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        for k, v in changes.items():
+            object.__setattr__(new, k, v)
+        return new
+
+    def with_name(self, name: str) -> Self:
+        check_node_name(name, "GraphNode")
+        return self._replace(name=name, _history=(*self._history, RenameEntry("name", self.name, name)))
+
+    def with_inputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        renames = merge_rename_args(mapping, kwargs)
+        if not renames:
+            return self._replace()
+        try:
+            inputs, history = apply_renames(self.inputs, renames, "inputs", self._history)
+        except RenameError as exc:
+            raise RenameError(f"GraphNode {self.name!r}: {exc}") from None
+        map_params = (
+            tuple(renames.get(p, p) for p in self._map_params) if self._map_params else None
+        )
+        clone = (
+            tuple(renames.get(p, p) for p in self._clone)
+            if isinstance(self._clone, tuple)
+            else self._clone
+        )
+        return self._replace(inputs=inputs, _history=history, _map_params=map_params, _clone=clone)
+
+    def with_outputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        renames = merge_rename_args(mapping, kwargs)
+        if not renames:
+            return self._replace()
+        try:
+            outputs, history = apply_renames(self.outputs, renames, "outputs", self._history)
+        except RenameError as exc:
+            raise RenameError(f"GraphNode {self.name!r}: {exc}") from None
+        return self._replace(outputs=outputs, _history=history)
+
+    # -- map_over -------------------------------------------------------------
+    def map_over(
+        self,
+        *params: str,
+        mode: MapMode = "zip",
+        error_handling: Literal["raise", "continue"] = "raise",
+        clone: bool | Sequence[str] = False,
+    ) -> Self:
+        """Run the inner graph once per element of ``params``; every output becomes a list."""
+        if not params:
+            raise ValueError(f"GraphNode {self.name!r}: map_over needs at least one input name")
+        for p in params:
+            if p not in self.inputs:
+                raise ValueError(
+                    f"GraphNode {self.name!r}: cannot map over {p!r}, not an input. "
+                    f"Inputs: {self.inputs!r}"
+                )
+        clone_cfg: bool | tuple[str, ...]
+        if isinstance(clone, bool):
+            clone_cfg = clone
+        elif isinstance(clone, list):
+            for c in clone:
+                if not isinstance(c, str):
+                    raise TypeError(f"GraphNode {self.name!r}: clone entries must be str, got {c!r}")
+                if c in params or c not in self.inputs:
+                    raise ValueError(
+                        f"GraphNode {self.name!r}: clone entry {c!r} must be a broadcast "
+                        "(non-mapped) input"
+                    )
+            clone_cfg = tuple(clone)
+        else:
+            raise TypeError(f"GraphNode {self.name!r}: clone must be a bool or a list of names")
+        if error_handling not in ("raise", "continue"):
+            raise ValueError(f"error_handling must be 'raise' or 'continue', got {error_handling!r}")
+        return self._replace(
+            _map_params=tuple(params), _map_mode=mode, _map_error_handling=error_handling,
+            _clone=clone_cfg,
+        )
+
+    @property
+    def map_config(self) -> tuple[list[str], str, str] | None:
+        if self._map_params is None:
+            return None
+        return (list(self._map_params), self._map_mode, self._map_error_handling)
+
+    @property
+    def clone_config(self) -> bool | tuple[str, ...]:
+        return self._clone
+
+    def __repr__(self) -> str:
+        return object.__repr__(self)

@@ -1,0 +1,416 @@
+"""What runs return: ``RunResult``, ``MapResult``, ``PauseInfo`` and the run log types."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import reprlib
+import secrets
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, overload
+
+ErrorHandling = Literal["raise", "continue"]
+
+
+class RunStatus(str, enum.Enum):
+    """Outcome of a run (``PARTIAL`` only for ``MapResult``)."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    PAUSED = "paused"
+    PARTIAL = "partial"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def new_run_id() -> str:
+    return "run-" + secrets.token_hex(6)
+
+
+def format_duration(ms: float) -> str:
+    if ms < 1000:
+        # whole milliseconds ("7ms"); one decimal only below 1ms so it does not read as 0
+        return f"{ms:.0f}ms" if ms >= 1 or ms == 0 else f"{ms:.1f}ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f}s"
+    minutes, rest = divmod(ms / 1000, 60)
+    return f"{int(minutes)}m{rest:04.1f}s"
+
+
+@dataclasses.dataclass
+class PauseInfo:
+    """Where and why a run paused, and the key to resume it with."""
+
+    node_name: str
+    output_param: str
+    value: Any = None
+    output_params: tuple[str, ...] | None = None
+    values: dict[str, Any] | None = None
+
+    @property
+    def _prefix(self) -> str:
+        if "/" not in self.node_name:
+            return ""
+        return ".".join(self.node_name.split("/")[:-1]) + "."
+
+    @property
+    def response_key(self) -> str:
+        return self._prefix + self.output_param
+
+    @property
+    def response_keys(self) -> dict[str, str]:
+        prefix = self._prefix
+        return {p: prefix + p for p in (self.output_params or (self.output_param,))}
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeStats:
+    count: int = 0
+    total_ms: float = 0.0
+    errors: int = 0
+    cached: int = 0
+
+    @property
+    def succeeded(self) -> int:
+        return self.count - self.errors - self.cached
+
+    @property
+    def avg_ms(self) -> float:
+        return self.total_ms / self.succeeded if self.succeeded > 0 else 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeRecord:
+    """One node execution in a run's log."""
+
+    node_name: str
+    superstep: int
+    duration_ms: float
+    status: Literal["completed", "failed", "paused"]
+    span_id: str | None = None
+    error: str | None = None
+    cached: bool = False
+    decision: Any = None
+    log: RunLog | MapLog | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "node_name": self.node_name, "superstep": self.superstep,
+            "duration_ms": self.duration_ms, "status": self.status, "span_id": self.span_id,
+            "error": self.error, "cached": self.cached, "decision": _json_safe(self.decision),
+        }
+        if self.log is not None:
+            d["inner_log"] = self.log.to_dict()
+        return d
+
+
+def _json_safe(v: Any) -> Any:
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_json_safe(x) for x in v]
+    return str(v)
+
+
+def _stats(steps: Sequence[NodeRecord]) -> dict[str, NodeStats]:
+    acc: dict[str, list[float]] = {}
+    for s in steps:
+        a = acc.setdefault(s.node_name, [0, 0.0, 0, 0])
+        a[0] += 1
+        a[1] += s.duration_ms
+        a[2] += s.status == "failed"
+        a[3] += s.cached
+    return {k: NodeStats(int(a[0]), round(a[1], 3), int(a[2]), int(a[3])) for k, a in acc.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunLog:
+    """The steps of one ``run()`` call, with timing and errors."""
+
+    graph_name: str | None
+    run_id: str
+    total_duration_ms: float
+    steps: tuple[NodeRecord, ...] = ()
+
+    @property
+    def errors(self) -> tuple[NodeRecord, ...]:
+        return tuple(s for s in self.steps if s.status == "failed")
+
+    @property
+    def timing(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for s in self.steps:
+            out[s.node_name] = round(out.get(s.node_name, 0.0) + s.duration_ms, 3)
+        return out
+
+    @property
+    def node_stats(self) -> dict[str, NodeStats]:
+        return _stats(self.steps)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.steps)} nodes", format_duration(self.total_duration_ms),
+            f"{len(self.errors)} errors",
+        ]
+        if self.steps:
+            slow = max(self.steps, key=lambda s: s.duration_ms)
+            parts.append(f"slowest: {slow.node_name} ({format_duration(slow.duration_ms)})")
+        return " | ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "graph_name": self.graph_name, "run_id": self.run_id,
+            "total_duration_ms": self.total_duration_ms,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class MapLog:
+    graph_name: str | None
+    total_duration_ms: float
+    items: tuple[RunLog, ...] = ()
+
+    @property
+    def errors(self) -> tuple[NodeRecord, ...]:
+        return tuple(e for item in self.items for e in item.errors)
+
+    @property
+    def node_stats(self) -> dict[str, NodeStats]:
+        return _stats([s for item in self.items for s in item.steps])
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.items)} items | {format_duration(self.total_duration_ms)} | "
+            f"{len(self.errors)} errors"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "graph_name": self.graph_name, "total_duration_ms": self.total_duration_ms,
+            "items": [i.to_dict() for i in self.items],
+        }
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> RunLog:
+        return self.items[i]
+
+    def __iter__(self) -> Iterator[RunLog]:
+        return iter(self.items)
+
+
+_repr = reprlib.Repr()
+_repr.maxstring = 80
+_repr.maxother = 80
+_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 6
+
+
+def _compact(v: Any) -> str:
+    if isinstance(v, str) and len(v) > 80:
+        return repr(v[:60]) + f"...(len={len(v)})"
+    return _repr.repr(v)
+
+
+@dataclasses.dataclass
+class RunResult:
+    """Outcome of one ``run()``: values, status, and pause or error details."""
+
+    values: dict[str, Any]
+    status: RunStatus
+    run_id: str = dataclasses.field(default_factory=new_run_id)
+    workflow_id: str | None = None
+    error: BaseException | None = None
+    pause: PauseInfo | None = None
+    log: RunLog | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.values
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    @property
+    def completed(self) -> bool:
+        return self.status is RunStatus.COMPLETED
+
+    @property
+    def failed(self) -> bool:
+        return self.status is RunStatus.FAILED
+
+    @property
+    def paused(self) -> bool:
+        return self.status is RunStatus.PAUSED
+
+    def summary(self) -> str:
+        if self.log is not None:
+            return self.log.summary()
+        if self.error is not None:
+            return f"failed: {type(self.error).__name__}: {self.error}"
+        return self.status.value
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "status": self.status.value, "run_id": self.run_id, "workflow_id": self.workflow_id,
+        }
+        if self.log is not None:
+            d["log"] = self.log.to_dict()
+        if self.error is not None:
+            d["error"] = f"{type(self.error).__name__}: {self.error}"
+        return d
+
+    def __repr__(self) -> str:
+        vals = "{" + ", ".join(f"{k!r}: {_compact(v)}" for k, v in self.values.items()) + "}"
+        text = (
+            f"RunResult(status={self.status.value}, values={vals}, run_id={self.run_id!r}, "
+            f"workflow_id={self.workflow_id!r}, error={self.error!r}, pause={self.pause!r})"
+        )
+        return text if len(text) <= 4000 else text[:3996] + "...)"
+
+
+@dataclasses.dataclass(frozen=True)
+class MapResult(Sequence[RunResult]):
+    """Results of ``map()``: one ``RunResult`` per item, in input order."""
+
+    results: tuple[RunResult, ...]
+    run_id: str | None
+    total_duration_ms: float
+    map_over: tuple[str, ...]
+    map_mode: str
+    graph_name: str = ""
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @overload
+    def __getitem__(self, key: int) -> RunResult: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[RunResult]: ...
+    @overload
+    def __getitem__(self, key: str) -> list[Any]: ...
+
+    def __getitem__(self, key: int | slice | str) -> Any:
+        if isinstance(key, bool):
+            raise TypeError("MapResult indices must be int, slice or str")
+        if isinstance(key, int):
+            return self.results[key]
+        if isinstance(key, slice):
+            return list(self.results[key])
+        if isinstance(key, str):
+            return [r.get(key) for r in self.results]
+        raise TypeError(f"MapResult indices must be int, slice or str, not {type(key).__name__}")
+
+    def get(self, key: str, default: Any = None) -> list[Any]:
+        return [r.get(key, default) for r in self.results]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MapResult):
+            return self.results == other.results
+        if isinstance(other, list):
+            return list(self.results) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def status(self) -> RunStatus:
+        failed = any(r.failed for r in self.results)
+        done = any(r.completed for r in self.results)
+        if failed:
+            return RunStatus.PARTIAL if done else RunStatus.FAILED
+        if any(r.paused for r in self.results):
+            return RunStatus.PAUSED
+        return RunStatus.COMPLETED
+
+    @property
+    def completed(self) -> bool:
+        return self.status is RunStatus.COMPLETED
+
+    @property
+    def paused(self) -> bool:
+        return self.status is RunStatus.PAUSED
+
+    @property
+    def partial(self) -> bool:
+        return self.status is RunStatus.PARTIAL
+
+    @property
+    def failed(self) -> bool:
+        return any(r.failed for r in self.results)
+
+    @property
+    def failures(self) -> list[RunResult]:
+        return [r for r in self.results if r.failed]
+
+    @property
+    def log(self) -> MapLog:
+        return MapLog(
+            self.graph_name or None, self.total_duration_ms,
+            tuple(r.log for r in self.results if r.log is not None),
+        )
+
+    def _counts(self) -> tuple[int, int, int]:
+        return (
+            sum(r.completed for r in self.results),
+            sum(r.failed for r in self.results),
+            sum(r.paused for r in self.results),
+        )
+
+    def _avg(self) -> str | None:
+        done = [r for r in self.results if r.completed and r.log is not None]
+        if not done:
+            return None
+        assert all(r.log for r in done)
+        avg = sum(r.log.total_duration_ms for r in done if r.log) / len(done)
+        return f"avg {format_duration(avg)}/item"
+
+    def summary(self) -> str:
+        c, f, p = self._counts()
+        counts = ", ".join(
+            f"{n} {label}" for n, label in ((c, "completed"), (f, "failed"), (p, "paused")) if n
+        )
+        parts = [f"{len(self.results)} items"]
+        if counts:
+            parts.append(counts)
+        avg = self._avg()
+        if avg:
+            parts.append(avg)
+        return " | ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        c, f, _ = self._counts()
+        return {
+            "run_id": self.run_id, "total_duration_ms": self.total_duration_ms,
+            "map_over": list(self.map_over), "map_mode": self.map_mode,
+            "graph_name": self.graph_name, "item_count": len(self.results),
+            "completed_count": c, "failed_count": f,
+            "items": [r.to_dict() for r in self.results],
+        }
+
+    def __repr__(self) -> str:
+        if not self.results:
+            return f"MapResult(0 items: empty, map_over={self.map_over!r})"
+        c, f, p = self._counts()
+        counts = ", ".join(
+            f"{n} {label}" for n, label in ((c, "completed"), (f, "failed"), (p, "paused")) if n
+        )
+        avg = self._avg()
+        return (
+            f"MapResult({len(self.results)} items: {counts}{', ' + avg if avg else ''}, "
+            f"map_over={self.map_over!r})"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class RunnerCapabilities:
+    supports_cycles: bool = True
+    supports_async_nodes: bool = False
+    supports_streaming: bool = False
+    returns_coroutine: bool = False
+    supports_interrupts: bool = False
+    supports_checkpointing: bool = False

@@ -1,0 +1,1 @@
+"""The interpreter core shared by both runners: scheduler and node-call helpers."""
