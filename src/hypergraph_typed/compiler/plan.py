@@ -73,6 +73,9 @@ class NodePlan:
     wait_producers: frozenset[int]
     recheck: tuple[int, ...]
     target_ids: dict[str, int]
+    # A plain sync function called positionally with one data output: the run loop calls
+    # it inline, with no dispatch on kind.
+    direct: bool
 
     @property
     def kind_name(self) -> str:
@@ -106,6 +109,9 @@ class ExecutionPlan:
     unknown_node: str | None
     has_interrupt_nodes: bool
     layers: tuple[tuple[int, ...], ...]
+    # Nodes that can be ready before anything ran: entrypoints, and nodes none of whose
+    # startup predecessors is ungated (such a predecessor must run first).
+    initial_candidates: tuple[int, ...]
 
     @property
     def accepted_inputs(self) -> frozenset[str]:
@@ -275,7 +281,7 @@ def build_plan(graph: Graph) -> ExecutionPlan:
                 frozenset(pid[u] for u in wired if u in pid) if wired is not None else None
             )
             stale.append((pos, slot(p), wired_plan))
-        recheck: set[int] = set(succ_all[i]) | {i}
+        recheck: set[int] = set(succ_all[i])
         for o in n.outputs:
             recheck |= consumers_of.get(o, set())
         if i in s.gate_targets:
@@ -313,6 +319,10 @@ def build_plan(graph: Graph) -> ExecutionPlan:
             opens_by_default=tuple(o for g, o in zip(ctrl, opens) if g in pid),
             is_entrypoint=i in entry, wait_producers=frozenset(wait_prod),
             recheck=tuple(sorted(pid[r] for r in recheck if r in pid)), target_ids=target_ids,
+            direct=(
+                kind == FUNCTION and positional and not n.is_async and not n.is_generator
+                and len(n.data_outputs) == 1
+            ),
         ))
 
     internal: dict[str, str] = {}
@@ -339,6 +349,10 @@ def build_plan(graph: Graph) -> ExecutionPlan:
         unknown_node=next((s.nodes[i].name for i in order if _kind(s.nodes[i]) == UNKNOWN), None),
         has_interrupt_nodes=any(s.nodes[i].is_interrupt for i in order),
         layers=tuple(tuple(pid[i] for i in layer) for layer in layers) if not s.has_cycles else (),
+        initial_candidates=tuple(
+            n.index for n in nodes
+            if n.is_entrypoint or not any(not nodes[p].controllers for p in n.startup_preds)
+        ),
     )
 
 

@@ -17,7 +17,6 @@ from hypergraph_typed.runners.mapping import map_outputs, run_map_async
 from hypergraph_typed.runners.results import (
     ErrorHandling,
     MapResult,
-    NodeRecord,
     PauseInfo,
     RunnerCapabilities,
     RunResult,
@@ -114,7 +113,7 @@ class AsyncRunner(BaseRunner):
     ) -> RunResult:
         t0 = time.perf_counter()
         sched = Scheduler(plan, prepared.initial)
-        records: list[NodeRecord] = []
+        records: list[tuple[Any, ...]] = []
         nodes = plan.nodes
         superstep = 0
         perf = time.perf_counter
@@ -129,50 +128,23 @@ class AsyncRunner(BaseRunner):
                     break
                 if superstep >= limit:
                     raise InfiniteLoopError(limit)
-                if len(ready) == 1:
+                np = nodes[ready[0]]
+                if np.direct and len(ready) == 1:
+                    # The common case: one plain sync function; call it inline.
                     n = ready[0]
-                    np = nodes[n]
                     args = gather(n)
                     start = perf()
                     try:
-                        if np.kind == FUNCTION and not np.is_async and not np.is_generator:
-                            f = np.func
-                            res = f(*args) if np.positional else f(**dict(zip(np.params, args)))
-                            out: Any = (res,) if len(np.out_slots) == 1 else split_outputs(np, res)
-                            inner_log = None
-                        else:
-                            out, inner_log = await self._call(np, args, prepared, ctx)
+                        res = np.func(*args)
                     except Exception as exc:
-                        records.append(NodeRecord(
-                            np.name, superstep, round((perf() - start) * 1000, 3), "failed",
-                            None, f"{type(exc).__name__}: {exc}",
-                        ))
+                        add_record((np.name, superstep, perf() - start, "failed", None,
+                                    f"{type(exc).__name__}: {exc}"))
                         raise
-                    if type(out) is _Paused:
-                        # named by its path ("inner/approval") when the pause is nested
-                        records.append(NodeRecord(
-                            out.info.node_name, superstep, round((perf() - start) * 1000, 3), "paused",
-                            log=out.inner_log,
-                        ))
-                        return finish(
-                            plan, sched, records, t0, status=RunStatus.PAUSED, pause=out.info
-                        )
-                    if np.kind == GATE:
-                        records.append(NodeRecord(
-                            np.name, superstep, round((perf() - start) * 1000, 3), "completed",
-                            None, None, False, out[0], inner_log,
-                        ))
-                        sched.commit_gate(n, out[0], out[1])
-                    else:
-                        add_record(NodeRecord(
-                            np.name, superstep, round((perf() - start) * 1000, 3), "completed",
-                            None, None, False, None, inner_log,
-                        ))
-                        commit(n, out)
+                    add_record((np.name, superstep, perf() - start, "completed"))
+                    commit(n, (res,))
                 else:
-                    paused = await self._run_many(
-                        plan, sched, ready, records, superstep, prepared, ctx
-                    )
+                    paused = await self._superstep(nodes, sched, ready, records, superstep,
+                                                   prepared, ctx)
                     if paused is not None:
                         return finish(
                             plan, sched, records, t0, status=RunStatus.PAUSED, pause=paused.info
@@ -186,52 +158,72 @@ class AsyncRunner(BaseRunner):
                 raise
             return finish(plan, sched, records, t0, status=RunStatus.FAILED, error=exc)
 
-    async def _run_many(
-        self, plan: ExecutionPlan, sched: Scheduler, ready: list[int],
-        records: list[NodeRecord], superstep: int, prepared: prep.Prepared, ctx: _Ctx,
+    async def _superstep(
+        self, nodes: tuple[NodePlan, ...], sched: Scheduler, ready: list[int],
+        records: list[tuple[Any, ...]], superstep: int, prepared: prep.Prepared, ctx: _Ctx,
     ) -> _Paused | None:
-        """Run several ready nodes concurrently; apply successes, then raise the first error.
+        """Run the ready nodes concurrently; apply successes, then raise the first error.
 
-        A nested graph may pause while its co-ready nodes finish: their outputs are applied
-        and the first pause (in ready order) is returned, unless some node failed.
+        Plain sync functions run inline (a task would only add overhead: they block the
+        loop either way). A nested graph may pause while its co-ready nodes finish: their
+        outputs are applied and the first pause (in ready order) is returned, unless some
+        node failed.
         """
-        nodes = plan.nodes
         perf = time.perf_counter
-
-        async def timed(n: int, args: list[Any]) -> tuple[Any, Any, float]:
-            start = perf()
-            try:
-                out, log = await self._call(nodes[n], args, prepared, ctx)
-            except Exception as exc:
-                return exc, None, perf() - start
-            return out, log, perf() - start
-
         argsets = [sched.gather(n) for n in ready]
-        outcomes = await asyncio.gather(*(timed(n, a) for n, a in zip(ready, argsets)))
+        outcomes: list[Any] = [None] * len(ready)
+        pending: list[Any] = []
+        pending_at: list[int] = []
+        for k, (n, args) in enumerate(zip(ready, argsets)):
+            np = nodes[n]
+            if np.direct:
+                start = perf()
+                try:
+                    outcomes[k] = ((np.func(*args),), None, perf() - start)
+                except Exception as exc:
+                    outcomes[k] = (exc, None, perf() - start)
+            else:
+                pending.append(self._timed(np, args, prepared, ctx))
+                pending_at.append(k)
+        if len(pending) == 1:
+            outcomes[pending_at[0]] = await pending[0]
+        elif pending:
+            for k, outcome in zip(pending_at, await asyncio.gather(*pending)):
+                outcomes[k] = outcome
         first_error: Exception | None = None
         first_pause: _Paused | None = None
         for n, (out, log, dt) in zip(ready, outcomes):
             np = nodes[n]
-            ms = round(dt * 1000, 3)
             if isinstance(out, Exception):
-                records.append(NodeRecord(np.name, superstep, ms, "failed", None,
-                                          f"{type(out).__name__}: {out}"))
+                records.append((np.name, superstep, dt, "failed", None,
+                                f"{type(out).__name__}: {out}"))
                 first_error = first_error or out
             elif type(out) is _Paused:
-                records.append(NodeRecord(out.info.node_name, superstep, ms, "paused",
-                                          log=out.inner_log))
+                # named by its path ("inner/approval") when the pause is nested
+                records.append((out.info.node_name, superstep, dt, "paused", None, None,
+                                False, None, out.inner_log))
                 first_pause = first_pause or out
             elif np.kind == GATE:
-                records.append(NodeRecord(np.name, superstep, ms, "completed", None, None,
-                                          False, out[0], log))
+                records.append((np.name, superstep, dt, "completed", None, None,
+                                False, out[0], log))
                 sched.commit_gate(n, out[0], out[1])
             else:
-                records.append(NodeRecord(np.name, superstep, ms, "completed", None, None,
-                                          False, None, log))
+                records.append((np.name, superstep, dt, "completed", None, None,
+                                False, None, log))
                 sched.commit(n, out)
         if first_error is not None:
             raise first_error
         return first_pause
+
+    async def _timed(
+        self, np: NodePlan, args: list[Any], prepared: prep.Prepared, ctx: _Ctx
+    ) -> tuple[Any, Any, float]:
+        start = time.perf_counter()
+        try:
+            out, log = await self._call(np, args, prepared, ctx)
+        except Exception as exc:
+            return exc, None, time.perf_counter() - start
+        return out, log, time.perf_counter() - start
 
     async def _call(
         self, np: NodePlan, args: list[Any], prepared: prep.Prepared, ctx: _Ctx

@@ -10,7 +10,6 @@ from typing import Any
 from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import ExecutionPlan
 from hypergraph_typed.runners.results import (
-    NodeRecord,
     PauseInfo,
     RunLog,
     RunnerCapabilities,
@@ -71,7 +70,7 @@ def collect_values(plan: ExecutionPlan, sched: Scheduler) -> dict[str, Any]:
 
 
 def finish(
-    plan: ExecutionPlan, sched: Scheduler, records: list[NodeRecord], t0: float, *,
+    plan: ExecutionPlan, sched: Scheduler, records: list[tuple[Any, ...]], t0: float, *,
     status: RunStatus, run_id: str | None = None, error: BaseException | None = None,
     pause: PauseInfo | None = None, on_missing: str = "ignore",
 ) -> RunResult:
@@ -84,5 +83,5 @@ def finish(
             if on_missing == "error":
                 raise ValueError(msg)
             warnings.warn(msg, UserWarning, stacklevel=3)
-    log = RunLog(plan.graph_name, rid, round((time.perf_counter() - t0) * 1000, 3), tuple(records))
+    log = RunLog.from_raw(plan.graph_name, rid, round((time.perf_counter() - t0) * 1000, 3), records)
     return RunResult(values, status, rid, None, error, pause, log)

@@ -124,14 +124,71 @@ def _stats(steps: Sequence[NodeRecord]) -> dict[str, NodeStats]:
     return {k: NodeStats(int(a[0]), round(a[1], 3), int(a[2]), int(a[3])) for k, a in acc.items()}
 
 
-@dataclasses.dataclass(frozen=True)
 class RunLog:
-    """The steps of one ``run()`` call, with timing and errors."""
+    """The steps of one ``run()`` call, with timing and errors.
+
+    Runners hand over raw step tuples (``NodeRecord`` fields in order, duration in
+    seconds); the ``NodeRecord`` objects are built on first access to ``steps``, so a
+    run whose log is never read pays nothing for it.
+    """
+
+    __slots__ = ("_raw", "_steps", "graph_name", "run_id", "total_duration_ms")
+
+    def __init__(
+        self, graph_name: str | None, run_id: str, total_duration_ms: float,
+        steps: Sequence[NodeRecord] = (),
+    ) -> None:
+        init = object.__setattr__
+        init(self, "graph_name", graph_name)
+        init(self, "run_id", run_id)
+        init(self, "total_duration_ms", total_duration_ms)
+        init(self, "_steps", tuple(steps))
+        init(self, "_raw", None)
 
     graph_name: str | None
     run_id: str
     total_duration_ms: float
-    steps: tuple[NodeRecord, ...] = ()
+    _steps: tuple[NodeRecord, ...] | None
+    _raw: list[tuple[Any, ...]] | None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"RunLog is immutable; cannot set {name!r}")
+
+    @classmethod
+    def from_raw(
+        cls, graph_name: str | None, run_id: str, total_duration_ms: float,
+        raw: list[tuple[Any, ...]],
+    ) -> RunLog:
+        log = cls(graph_name, run_id, total_duration_ms)
+        object.__setattr__(log, "_steps", None)
+        object.__setattr__(log, "_raw", raw)
+        return log
+
+    @property
+    def steps(self) -> tuple[NodeRecord, ...]:
+        steps = self._steps
+        if steps is None:
+            steps = tuple(
+                NodeRecord(r[0], r[1], round(r[2] * 1000, 3), *r[3:]) for r in self._raw or ()
+            )
+            object.__setattr__(self, "_steps", steps)
+            object.__setattr__(self, "_raw", None)
+        return steps
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RunLog):
+            return NotImplemented
+        return (self.graph_name, self.run_id, self.total_duration_ms, self.steps) == (
+            other.graph_name, other.run_id, other.total_duration_ms, other.steps
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"RunLog(graph_name={self.graph_name!r}, run_id={self.run_id!r}, "
+            f"total_duration_ms={self.total_duration_ms!r}, steps={self.steps!r})"
+        )
 
     @property
     def errors(self) -> tuple[NodeRecord, ...]:

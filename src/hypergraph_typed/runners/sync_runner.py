@@ -15,7 +15,6 @@ from hypergraph_typed.runners.mapping import map_outputs, run_map_sync
 from hypergraph_typed.runners.results import (
     ErrorHandling,
     MapResult,
-    NodeRecord,
     RunnerCapabilities,
     RunResult,
     RunStatus,
@@ -71,13 +70,14 @@ class SyncRunner(BaseRunner):
     ) -> RunResult:
         t0 = time.perf_counter()
         sched = Scheduler(plan, prepared.initial)
-        records: list[NodeRecord] = []
+        records: list[tuple[Any, ...]] = []
         nodes = plan.nodes
         nested = prepared.nested_answers
         superstep = 0
         perf = time.perf_counter
         next_ready = sched.next_ready
         gather = sched.gather
+        commit = sched.commit
         add_record = records.append
         try:
             while True:
@@ -86,38 +86,22 @@ class SyncRunner(BaseRunner):
                     break
                 if superstep >= limit:
                     raise InfiniteLoopError(limit)
-                argsets = [gather(n) for n in ready] if len(ready) > 1 else [gather(ready[0])]
-                done: list[tuple[int, Any]] = []
-                try:
-                    for n, args in zip(ready, argsets):
-                        np = nodes[n]
-                        start = perf()
-                        try:
-                            if np.kind == FUNCTION and not np.is_generator:
-                                f = np.func
-                                res = f(*args) if np.positional else f(**dict(zip(np.params, args)))
-                                out = (res,) if len(np.out_slots) == 1 else split_outputs(np, res)
-                                inner_log = None
-                            else:
-                                out, inner_log = self._call(np, args, nested)
-                        except Exception as exc:
-                            records.append(NodeRecord(
-                                np.name, superstep, round((perf() - start) * 1000, 3), "failed",
-                                None, f"{type(exc).__name__}: {exc}",
-                            ))
-                            raise
-                        decision = out[0] if np.kind == GATE else None
-                        add_record(NodeRecord(
-                            np.name, superstep, round((perf() - start) * 1000, 3), "completed",
-                            None, None, False, decision, inner_log,
-                        ))
-                        done.append((n, out))
-                finally:
-                    for n, out in done:
-                        if nodes[n].kind == GATE:
-                            sched.commit_gate(n, out[0], out[1])
-                        else:
-                            sched.commit(n, out)
+                np = nodes[ready[0]]
+                if np.direct and len(ready) == 1:
+                    # The common case: one plain function; call it inline.
+                    n = ready[0]
+                    args = gather(n)
+                    start = perf()
+                    try:
+                        res = np.func(*args)
+                    except Exception as exc:
+                        add_record((np.name, superstep, perf() - start, "failed", None,
+                                    f"{type(exc).__name__}: {exc}"))
+                        raise
+                    add_record((np.name, superstep, perf() - start, "completed"))
+                    commit(n, (res,))
+                else:
+                    self._superstep(nodes, sched, ready, records, superstep, nested)
                 superstep += 1
             return finish(
                 plan, sched, records, t0, status=RunStatus.COMPLETED, on_missing=on_missing
@@ -126,6 +110,35 @@ class SyncRunner(BaseRunner):
             if error_handling == "raise":
                 raise
             return finish(plan, sched, records, t0, status=RunStatus.FAILED, error=exc)
+
+    def _superstep(
+        self, nodes: tuple[NodePlan, ...], sched: Scheduler, ready: list[int],
+        records: list[tuple[Any, ...]], superstep: int, nested: dict[str, dict[str, Any]],
+    ) -> None:
+        """Run the ready nodes one by one in graph order; commit what finished, even on error."""
+        perf = time.perf_counter
+        argsets = [sched.gather(n) for n in ready]
+        done: list[tuple[int, Any]] = []
+        try:
+            for n, args in zip(ready, argsets):
+                np = nodes[n]
+                start = perf()
+                try:
+                    out, inner_log = self._call(np, args, nested)
+                except Exception as exc:
+                    records.append((np.name, superstep, perf() - start, "failed", None,
+                                    f"{type(exc).__name__}: {exc}"))
+                    raise
+                decision = out[0] if np.kind == GATE else None
+                records.append((np.name, superstep, perf() - start, "completed", None, None,
+                                False, decision, inner_log))
+                done.append((n, out))
+        finally:
+            for n, out in done:
+                if nodes[n].kind == GATE:
+                    sched.commit_gate(n, out[0], out[1])
+                else:
+                    sched.commit(n, out)
 
     def _call(
         self, np: NodePlan, args: list[Any], nested: dict[str, dict[str, Any]]

@@ -39,7 +39,9 @@ class Scheduler:
         "values", "versions", "wait_consumed", "writer",
     )
 
-    def __init__(self, plan: ExecutionPlan, initial: dict[int, Any]) -> None:
+    def __init__(
+        self, plan: ExecutionPlan, initial: dict[int, Any], *, restored: bool = False
+    ) -> None:
         n_slots = len(plan.slot_names)
         n_nodes = len(plan.nodes)
         self.plan = plan
@@ -55,7 +57,10 @@ class Scheduler:
         self.wait_consumed: list[list[int] | None] = [None] * n_nodes
         self.gate_ran: list[bool] = [False] * n_nodes
         self.gate_selected: list[set[int]] = [set() for _ in range(n_nodes)]
-        self.candidates: set[int] = set(range(n_nodes))
+        # A restored run (from a checkpoint) may have any node ready: check them all.
+        self.candidates: set[int] = (
+            set(range(n_nodes)) if restored else set(plan.initial_candidates)
+        )
 
     # -- readiness -------------------------------------------------------------
     def _activated(self, n: int) -> bool:
