@@ -1,7 +1,6 @@
 """hypergraph_typed: typed workflow graphs from plain functions, compiled ahead of execution."""
 
 from hypergraph_typed._config_error import GraphConfigError
-from hypergraph_typed.compiler.plan import ExecutionPlan
 from hypergraph_typed.exceptions import (
     GraphChangedError,
     IncompatibleRunnerError,
@@ -47,7 +46,6 @@ __all__ = [
     "AsyncRunner",
     "BaseRunner",
     "ErrorHandling",
-    "ExecutionPlan",
     "FunctionNode",
     "GateNode",
     "Graph",
