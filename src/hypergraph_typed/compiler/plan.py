@@ -112,6 +112,9 @@ class ExecutionPlan:
     # Nodes that can be ready before anything ran: entrypoints, and nodes none of whose
     # startup predecessors is ungated (such a predecessor must run first).
     initial_candidates: tuple[int, ...]
+    # Runtime tables derived from the plan on first use (e.g. edge type checks); the plan
+    # itself never changes, this only memoises what is computed from it.
+    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def accepted_inputs(self) -> frozenset[str]:

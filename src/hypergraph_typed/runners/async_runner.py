@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import FUNCTION, GATE, GRAPH, INTERRUPT, ExecutionPlan, NodePlan
-from hypergraph_typed.exceptions import InfiniteLoopError, MissingInputError
+from hypergraph_typed.events.types import new_span_id
+from hypergraph_typed.exceptions import InfiniteLoopError, MissingInputError, WorkflowForkError
 from hypergraph_typed.runners import _prepare as prep
 from hypergraph_typed.runners.base import BaseRunner, finish, resolve_max_iterations
-from hypergraph_typed.runners.mapping import map_outputs, run_map_async
+from hypergraph_typed.runners.mapping import map_outputs, map_status, run_map_async
 from hypergraph_typed.runners.results import (
     ErrorHandling,
     MapResult,
@@ -21,7 +22,10 @@ from hypergraph_typed.runners.results import (
     RunnerCapabilities,
     RunResult,
     RunStatus,
+    new_run_id,
 )
+from hypergraph_typed.runtime import event_factory as ev
+from hypergraph_typed.runtime import persist
 from hypergraph_typed.runtime.execute import (
     handler_failed,
     nested_pause,
@@ -29,6 +33,7 @@ from hypergraph_typed.runtime.execute import (
     split_outputs,
     take_answers,
 )
+from hypergraph_typed.runtime.features import RunFeatures, cache_key, from_cached, to_cached
 from hypergraph_typed.runtime.scheduler import Scheduler
 
 if TYPE_CHECKING:
@@ -100,36 +105,139 @@ class AsyncRunner(BaseRunner):
             plan, on_missing=on_missing, error_handling=error_handling,
             workflow_id=workflow_id, select=select, entrypoint=entrypoint,
         )
-        self._check_extra(event_processors, checkpoint, fork_from, retry_from)
+        self._check_checkpoint_args(checkpoint, fork_from, retry_from)
         limit = resolve_max_iterations(max_iterations)
         ctx = _Ctx(max_concurrency)
         merged = prep.merge_inputs(values, input_values, sync=False)
+        dispatcher = self._dispatcher(event_processors)
+        try:
+            if self.checkpointer is not None:
+                return await self._run_checkpointed(
+                    plan, merged, limit, error_handling, on_missing, ctx, dispatcher,
+                    checkpoint=checkpoint, workflow_id=workflow_id,
+                    override_workflow=override_workflow, fork_from=fork_from,
+                    retry_from=retry_from,
+                )
+            prepared = prep.prepare(plan, merged)
+            feats = self._features(plan, dispatcher)
+            self._check_inputs(feats, plan, prepared)
+            return await self._run_plan(plan, prepared, limit, error_handling, on_missing, ctx, feats)
+        finally:
+            if dispatcher is not None:
+                await dispatcher.shutdown_async()
+
+    async def _run_checkpointed(
+        self, plan: ExecutionPlan, merged: dict[str, Any], limit: int, error_handling: str,
+        on_missing: str, ctx: _Ctx, dispatcher: Any, *, checkpoint: Any,
+        workflow_id: str | None, override_workflow: bool, fork_from: str | None,
+        retry_from: str | None,
+    ) -> RunResult:
+        """The spec's resume / fork / retry rules, then the run with a step writer."""
+        cp = self.checkpointer
+        wid = workflow_id or persist.new_workflow_id()
+        src_inputs: dict[str, Any] = {}
+        if fork_from is not None or retry_from is not None:
+            src = fork_from or retry_from
+            if retry_from is not None:
+                wid, checkpoint = await cp.retry_workflow_async(retry_from, workflow_id=workflow_id)
+            else:
+                wid, checkpoint = await cp.fork_workflow_async(src, workflow_id=workflow_id)
+            src_inputs = await cp.get_inputs_async(src)
+        elif checkpoint is None:
+            run, steps, inputs = await cp.load_for_resume_async(wid)
+            if run is not None and override_workflow:
+                src_inputs = inputs
+                wid, checkpoint = await cp.fork_workflow_async(wid)
+            elif run is not None:
+                persist.check_resume(plan, run, merged)
+                claim = await cp.claim_run_async(wid, run.claim)
+                sched, superstep = persist.restore(plan, steps, inputs)
+                session = persist.CheckpointSession(
+                    cp, plan, wid, claim, next_index=1 + max((s.index for s in steps), default=-1),
+                    node_count=run.node_count, error_count=run.error_count,
+                )
+                prepared = persist.resume_prepared(plan, inputs, merged)
+                return await self._run_session(
+                    plan, prepared, limit, error_handling, on_missing, ctx, dispatcher, session,
+                    sched, superstep,
+                )
+        if checkpoint is not None:
+            if await cp.get_run_async(wid) is not None:
+                raise WorkflowForkError(
+                    f"Workflow {wid!r} already exists; a run from a checkpoint starts a new "
+                    "lineage. Pass a new workflow_id (or none, to generate one)"
+                )
+            answers, others = persist.split_values(plan, merged)
+            run = await cp.create_run_new_async(
+                wid, graph_name=plan.graph_name, forked_from=checkpoint.source_run_id,
+                fork_superstep=checkpoint.source_superstep, retry_of=checkpoint.retry_of,
+                retry_index=checkpoint.retry_index, config=persist.graph_config(plan),
+            )
+            sched, superstep = persist.restore(plan, checkpoint.steps, src_inputs, checkpoint.values)
+            persist.override(sched, plan, others)
+            session = persist.CheckpointSession(
+                cp, plan, wid, run.claim, inputs={**src_inputs, **others}
+            )
+            prepared = persist.resume_prepared(plan, src_inputs, answers)
+            return await self._run_session(
+                plan, prepared, limit, error_handling, on_missing, ctx, dispatcher, session,
+                sched, superstep,
+            )
         prepared = prep.prepare(plan, merged)
-        return await self._run_plan(plan, prepared, limit, error_handling, on_missing, ctx)
+        run = await cp.create_run_new_async(
+            wid, graph_name=plan.graph_name, config=persist.graph_config(plan)
+        )
+        _, others = persist.split_values(plan, merged)
+        session = persist.CheckpointSession(cp, plan, wid, run.claim, inputs=others)
+        return await self._run_session(
+            plan, prepared, limit, error_handling, on_missing, ctx, dispatcher, session, None, 0
+        )
+
+    async def _run_session(
+        self, plan: ExecutionPlan, prepared: prep.Prepared, limit: int, error_handling: str,
+        on_missing: str, ctx: _Ctx, dispatcher: Any, session: persist.CheckpointSession,
+        sched: Scheduler | None, superstep: int,
+    ) -> RunResult:
+        feats = self._features(
+            plan, dispatcher, session=session, workflow_id=session.workflow_id
+        )
+        self._check_inputs(feats, plan, prepared)
+        result = await self._run_plan(
+            plan, prepared, limit, error_handling, on_missing, ctx, feats, sched, superstep
+        )
+        result.workflow_id = session.workflow_id
+        return result
 
     async def _run_plan(
         self, plan: ExecutionPlan, prepared: prep.Prepared, limit: int,
-        error_handling: str, on_missing: str, ctx: _Ctx,
+        error_handling: str, on_missing: str, ctx: _Ctx, feats: RunFeatures | None = None,
+        sched: Scheduler | None = None, superstep: int = 0,
     ) -> RunResult:
         t0 = time.perf_counter()
-        sched = Scheduler(plan, prepared.initial)
+        if sched is None:
+            sched = Scheduler(plan, prepared.initial)
         records: list[tuple[Any, ...]] = []
         nodes = plan.nodes
-        superstep = 0
+        first_superstep = superstep
         perf = time.perf_counter
         next_ready = sched.next_ready
         gather = sched.gather
         commit = sched.commit
         add_record = records.append
+        fast = feats is None
+        run_id = None if feats is None else feats.run_id
+        disp = None if feats is None else feats.dispatcher
+        if disp is not None and feats is not None:
+            await disp.emit_async(ev.run_start(feats))
         try:
             while True:
                 ready = next_ready(True)
                 if not ready:
                     break
-                if superstep >= limit:
+                if superstep - first_superstep >= limit:
                     raise InfiniteLoopError(limit)
                 np = nodes[ready[0]]
-                if np.direct and len(ready) == 1:
+                if fast and np.direct and len(ready) == 1:
                     # The common case: one plain sync function; call it inline.
                     n = ready[0]
                     args = gather(n)
@@ -143,31 +251,54 @@ class AsyncRunner(BaseRunner):
                     add_record((np.name, superstep, perf() - start, "completed"))
                     commit(n, (res,))
                 else:
+                    if disp is not None and feats is not None:
+                        await disp.emit_async(ev.superstep_start(feats, superstep - first_superstep))
                     paused = await self._superstep(nodes, sched, ready, records, superstep,
-                                                   prepared, ctx)
+                                                   prepared, ctx, feats)
                     if paused is not None:
+                        if feats is not None:
+                            await self._end(feats, t0, RunStatus.PAUSED, None)
                         return finish(
-                            plan, sched, records, t0, status=RunStatus.PAUSED, pause=paused.info
+                            plan, sched, records, t0, status=RunStatus.PAUSED,
+                            pause=paused.info, run_id=run_id,
                         )
                 superstep += 1
-            return finish(
-                plan, sched, records, t0, status=RunStatus.COMPLETED, on_missing=on_missing
+            result = finish(
+                plan, sched, records, t0, status=RunStatus.COMPLETED, on_missing=on_missing,
+                run_id=run_id,
             )
         except Exception as exc:
+            if feats is not None:
+                await self._end(feats, t0, RunStatus.FAILED, exc)
             if error_handling == "raise":
                 raise
-            return finish(plan, sched, records, t0, status=RunStatus.FAILED, error=exc)
+            return finish(
+                plan, sched, records, t0, status=RunStatus.FAILED, error=exc, run_id=run_id
+            )
+        if feats is not None:
+            await self._end(feats, t0, RunStatus.COMPLETED, None)
+        return result
+
+    @staticmethod
+    async def _end(
+        feats: RunFeatures, t0: float, status: RunStatus, error: BaseException | None
+    ) -> None:
+        if feats.session is not None:
+            await feats.session.finish_async(status, time.perf_counter() - t0, error)
+        if feats.dispatcher is not None:
+            await feats.dispatcher.emit_async(ev.run_end(feats, status, error, t0))
 
     async def _superstep(
         self, nodes: tuple[NodePlan, ...], sched: Scheduler, ready: list[int],
         records: list[tuple[Any, ...]], superstep: int, prepared: prep.Prepared, ctx: _Ctx,
+        feats: RunFeatures | None,
     ) -> _Paused | None:
         """Run the ready nodes concurrently; apply successes, then raise the first error.
 
-        Plain sync functions run inline (a task would only add overhead: they block the
-        loop either way). A nested graph may pause while its co-ready nodes finish: their
-        outputs are applied and the first pause (in ready order) is returned, unless some
-        node failed.
+        Plain sync functions run inline when no feature instruments the run (a task would
+        only add overhead: they block the loop either way). A nested graph may pause while
+        its co-ready nodes finish: their outputs are applied and the first pause (in ready
+        order) is returned, unless some node failed.
         """
         perf = time.perf_counter
         argsets = [sched.gather(n) for n in ready]
@@ -176,12 +307,15 @@ class AsyncRunner(BaseRunner):
         pending_at: list[int] = []
         for k, (n, args) in enumerate(zip(ready, argsets)):
             np = nodes[n]
-            if np.direct:
+            if feats is not None:
+                pending.append(self._instrumented(np, args, prepared, ctx, feats))
+                pending_at.append(k)
+            elif np.direct:
                 start = perf()
                 try:
-                    outcomes[k] = ((np.func(*args),), None, perf() - start)
+                    outcomes[k] = ((np.func(*args),), None, perf() - start, None, False)
                 except Exception as exc:
-                    outcomes[k] = (exc, None, perf() - start)
+                    outcomes[k] = (exc, None, perf() - start, None, False)
             else:
                 pending.append(self._timed(np, args, prepared, ctx))
                 pending_at.append(k)
@@ -192,41 +326,100 @@ class AsyncRunner(BaseRunner):
                 outcomes[k] = outcome
         first_error: Exception | None = None
         first_pause: _Paused | None = None
-        for n, (out, log, dt) in zip(ready, outcomes):
+        session = None if feats is None else feats.session
+        for n, (out, log, dt, span, hit) in zip(ready, outcomes):
             np = nodes[n]
             if isinstance(out, Exception):
-                records.append((np.name, superstep, dt, "failed", None,
+                records.append((np.name, superstep, dt, "failed", span,
                                 f"{type(out).__name__}: {out}"))
+                if session is not None:
+                    session.stage(np, "failed", dt, None, error=out)
                 first_error = first_error or out
             elif type(out) is _Paused:
                 # named by its path ("inner/approval") when the pause is nested
-                records.append((out.info.node_name, superstep, dt, "paused", None, None,
+                records.append((out.info.node_name, superstep, dt, "paused", span, None,
                                 False, None, out.inner_log))
+                if session is not None:
+                    session.stage(np, "paused", dt, None)
                 first_pause = first_pause or out
             elif np.kind == GATE:
-                records.append((np.name, superstep, dt, "completed", None, None,
-                                False, out[0], log))
+                records.append((np.name, superstep, dt, "completed", span, None,
+                                hit, out[0], log))
+                if session is not None:
+                    session.stage(np, "completed", dt, out, cached=hit, decision=out[0])
                 sched.commit_gate(n, out[0], out[1])
             else:
-                records.append((np.name, superstep, dt, "completed", None, None,
-                                False, None, log))
+                records.append((np.name, superstep, dt, "completed", span, None,
+                                hit, None, log))
+                if session is not None:
+                    session.stage(np, "completed", dt, out, cached=hit)
                 sched.commit(n, out)
+        if session is not None:
+            await session.flush_async(sched, superstep)
         if first_error is not None:
             raise first_error
         return first_pause
 
     async def _timed(
         self, np: NodePlan, args: list[Any], prepared: prep.Prepared, ctx: _Ctx
-    ) -> tuple[Any, Any, float]:
+    ) -> tuple[Any, Any, float, None, bool]:
         start = time.perf_counter()
         try:
-            out, log = await self._call(np, args, prepared, ctx)
+            out, log = await self._call(np, args, prepared, ctx, None, None)
         except Exception as exc:
-            return exc, None, time.perf_counter() - start
-        return out, log, time.perf_counter() - start
+            return exc, None, time.perf_counter() - start, None, False
+        return out, log, time.perf_counter() - start, None, False
+
+    async def _instrumented(
+        self, np: NodePlan, args: list[Any], prepared: prep.Prepared, ctx: _Ctx,
+        feats: RunFeatures,
+    ) -> tuple[Any, Any, float, str, bool]:
+        """One node with events, edge checks and the cache around the call.
+
+        Returns ``(outputs or exception or _Paused, inner log, seconds, span, cache hit)``.
+        """
+        disp = feats.dispatcher
+        span = new_span_id()
+        start = time.perf_counter()
+        if disp is not None:
+            await disp.emit_async(ev.node_start(feats, np, span))
+        hit = False
+        log: Any = None
+        try:
+            if feats.checks is not None:
+                feats.check_inputs(feats.checks, np.index, args)
+            key = cache_key(feats, np, args)
+            if key:
+                hit, stored = feats.cache.get(key)
+            if hit:
+                out = from_cached(np, stored)
+                if disp is not None:
+                    await disp.emit_async(ev.cache_hit(feats, np, span, key))
+            else:
+                out, log = await self._call(np, args, prepared, ctx, feats, span)
+                if type(out) is not _Paused:
+                    if feats.checks is not None:
+                        feats.check_outputs(feats.checks, np.index, out)
+                    if key:
+                        feats.cache.set(key, to_cached(np, out))
+        except Exception as exc:
+            dt = time.perf_counter() - start
+            if disp is not None:
+                await disp.emit_async(ev.node_error(feats, np, span, exc))
+            return exc, None, dt, span, False
+        dt = time.perf_counter() - start
+        if disp is not None:
+            if type(out) is _Paused:
+                await disp.emit_async(ev.interrupt(feats, span, out.info))
+            else:
+                if np.kind == GATE:
+                    await disp.emit_async(ev.route_decision(feats, np, out[0]))
+                await disp.emit_async(ev.node_end(feats, np, span, 0.0 if hit else dt, hit, log))
+        return out, log, dt, span, hit
 
     async def _call(
-        self, np: NodePlan, args: list[Any], prepared: prep.Prepared, ctx: _Ctx
+        self, np: NodePlan, args: list[Any], prepared: prep.Prepared, ctx: _Ctx,
+        feats: RunFeatures | None, span: str | None,
     ) -> tuple[Any, Any]:
         kind = np.kind
         if kind == FUNCTION or kind == GATE:
@@ -243,7 +436,9 @@ class AsyncRunner(BaseRunner):
         if kind == INTERRUPT:
             return await self._call_interrupt(np, args, prepared), None
         if kind == GRAPH:
-            return await self._call_graph(np, args, prepared.nested_answers.pop(np.name, None), ctx)
+            return await self._call_graph(
+                np, args, prepared.nested_answers.pop(np.name, None), ctx, feats, span
+            )
         raise TypeError(f"AsyncRunner cannot execute node {np.name!r} ({np.kind_name})")
 
     @staticmethod
@@ -273,7 +468,8 @@ class AsyncRunner(BaseRunner):
         return np.node.resolve_handler_result(result)
 
     async def _call_graph(
-        self, np: NodePlan, args: list[Any], answers: dict[str, Any] | None, ctx: _Ctx
+        self, np: NodePlan, args: list[Any], answers: dict[str, Any] | None, ctx: _Ctx,
+        feats: RunFeatures | None, span: str | None,
     ) -> tuple[Any, Any]:
         gn = np.node
         inner_plan = gn.graph.compile()
@@ -283,8 +479,13 @@ class AsyncRunner(BaseRunner):
             inner_values.update(answers)
         if gn.map_config is None:
             prepared = prep.prepare(inner_plan, inner_values)
+            inner_feats = (
+                feats.nested(inner_plan, span, new_run_id())
+                if feats is not None and span is not None else None
+            )
             result = await self._run_plan(
-                inner_plan, prepared, resolve_max_iterations(None), "raise", "ignore", ctx
+                inner_plan, prepared, resolve_max_iterations(None), "raise", "ignore", ctx,
+                inner_feats,
             )
             if result.paused:
                 assert result.pause is not None
@@ -297,7 +498,8 @@ class AsyncRunner(BaseRunner):
             [gn.inner_inputs[gn.inputs.index(c)] for c in clone] if isinstance(clone, tuple) else clone
         )
         mapped = await self._map_plan(
-            inner_plan, inner_values, inner_params, mode, inner_clone, handling, "ignore", ctx
+            inner_plan, inner_values, inner_params, mode, inner_clone, handling, "ignore", ctx,
+            feats, span,
         )
         return map_outputs(gn, mapped), mapped.log
 
@@ -325,27 +527,55 @@ class AsyncRunner(BaseRunner):
             plan, on_missing=on_missing, error_handling=error_handling,
             workflow_id=workflow_id, select=select, entrypoint=entrypoint,
         )
-        self._check_extra(event_processors, None, None, None)
         ctx = _Ctx(max_concurrency)
         merged = prep.merge_inputs(values, input_values, sync=False)
         names = [map_over] if isinstance(map_over, str) else list(map_over)
-        return await self._map_plan(plan, merged, names, map_mode, clone, error_handling,
-                                    on_missing, ctx)
+        dispatcher = self._dispatcher(event_processors)
+        try:
+            map_feats = self._features(plan, dispatcher)
+            return await self._map_plan(plan, merged, names, map_mode, clone, error_handling,
+                                        on_missing, ctx, map_feats, None, top=True)
+        finally:
+            if dispatcher is not None:
+                await dispatcher.shutdown_async()
 
     async def _map_plan(
         self, plan: ExecutionPlan, merged: dict[str, Any], names: list[str], mode: str,
         clone: bool | Sequence[str], error_handling: str, on_missing: str, ctx: _Ctx,
+        feats: RunFeatures | None, span: str | None, *, top: bool = False,
     ) -> MapResult:
+        """Items concurrently; with features, each item is a child run of the map."""
         items = prep.expand_map(merged, names, mode, clone)
         limit = resolve_max_iterations(None)
+        t0 = time.perf_counter()
+        disp = feats.dispatcher if feats is not None and top else None
+        if disp is not None and feats is not None:
+            await disp.emit_async(ev.map_start(feats, len(items)))
+        parent = (feats.run_span if top else span) if feats is not None else None
 
         async def run_item(item: dict[str, Any]) -> RunResult:
             try:
                 prepared = prep.prepare(plan, item)
             except MissingInputError as exc:
                 return RunResult({}, RunStatus.FAILED, error=exc)
-            return await self._run_plan(plan, prepared, limit, "continue", on_missing, ctx)
+            item_feats = (
+                feats.nested(plan, parent, new_run_id())
+                if feats is not None and parent is not None else None
+            )
+            self._check_inputs(item_feats, plan, prepared)
+            return await self._run_plan(
+                plan, prepared, limit, "continue", on_missing, ctx, item_feats
+            )
 
-        return await run_map_async(
-            plan, items, names, mode, error_handling, ctx.limit, run_item
-        )
+        try:
+            result = await run_map_async(
+                plan, items, names, mode, error_handling, ctx.limit, run_item,
+                run_id=feats.run_id if top and feats is not None else None,
+            )
+        except Exception as exc:
+            if disp is not None and feats is not None:
+                await disp.emit_async(ev.run_end(feats, RunStatus.FAILED, exc, t0))
+            raise
+        if disp is not None and feats is not None:
+            await disp.emit_async(ev.run_end(feats, map_status(result), None, t0))
+        return result

@@ -5,10 +5,12 @@ from __future__ import annotations
 import abc
 import time
 import warnings
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import ExecutionPlan
+from hypergraph_typed.events.dispatcher import EventDispatcher
 from hypergraph_typed.runners.results import (
     PauseInfo,
     RunLog,
@@ -17,6 +19,7 @@ from hypergraph_typed.runners.results import (
     RunStatus,
     new_run_id,
 )
+from hypergraph_typed.runtime.features import RunFeatures
 from hypergraph_typed.runtime.scheduler import Scheduler
 
 DEFAULT_MAX_ITERATIONS = 1000
@@ -30,21 +33,34 @@ def resolve_max_iterations(max_iterations: int | None) -> int:
     return max_iterations
 
 
-def _unsupported(name: str, value: Any) -> None:
-    if value:
-        raise NotImplementedError(
-            f"{name} is not available yet in hypergraph_typed; run without it"
-        )
+TypeCheck = Literal["off", "edges"]
 
 
 class BaseRunner(abc.ABC):
-    """Abstract runner: interprets compiled plans."""
+    """Abstract runner: interprets compiled plans.
 
-    def __init__(self, cache: Any = None, checkpointer: Any = None) -> None:
-        _unsupported("cache", cache)
-        _unsupported("checkpointer", checkpointer)
+    ``cache`` is a ``CacheBackend`` for nodes declared with ``cache=True``;
+    ``checkpointer`` persists runs for pause/resume across processes;
+    ``type_check="edges"`` checks every value crossing an edge (and every input, bound
+    value and resume answer) against the annotations, with typeguard. All three are off
+    by default, and a run that uses none of them takes the interpreter's fast path.
+    """
+
+    def __init__(
+        self, cache: Any = None, checkpointer: Any = None, *, type_check: TypeCheck = "off"
+    ) -> None:
+        if cache is not None and not (
+            callable(getattr(cache, "get", None)) and callable(getattr(cache, "set", None))
+        ):
+            raise TypeError(
+                f"cache must be a CacheBackend (with get(key) and set(key, value)), got "
+                f"{type(cache).__name__}; use InMemoryCache() or DiskCache(...)"
+            )
+        if type_check not in ("off", "edges"):
+            raise ValueError(f"type_check must be 'off' or 'edges', got {type_check!r}")
         self.cache = cache
         self.checkpointer = checkpointer
+        self.type_check: TypeCheck = type_check
 
     @property
     @abc.abstractmethod
@@ -56,12 +72,51 @@ class BaseRunner(abc.ABC):
     @abc.abstractmethod
     def map(self, graph: Any, values: Any = None, **kwargs: Any) -> Any: ...
 
+    def _check_checkpoint_args(
+        self, checkpoint: Any, fork_from: str | None, retry_from: str | None
+    ) -> None:
+        if fork_from is not None and retry_from is not None:
+            raise ValueError("Pass fork_from or retry_from, not both")
+        if checkpoint is not None and (fork_from is not None or retry_from is not None):
+            raise ValueError(
+                "Pass checkpoint= or fork_from=/retry_from=, not both: fork_from/retry_from "
+                "build the checkpoint themselves"
+            )
+        if (fork_from is not None or retry_from is not None) and self.checkpointer is None:
+            raise ValueError(
+                "fork_from/retry_from need a runner with a checkpointer, e.g. "
+                "AsyncRunner(checkpointer=SqliteCheckpointer('runs.db'))"
+            )
+
     @staticmethod
-    def _check_extra(event_processors: Any, checkpoint: Any, fork_from: Any, retry_from: Any) -> None:
-        _unsupported("event_processors", event_processors)
-        if fork_from is not None or retry_from is not None:
-            raise ValueError("fork_from/retry_from need a runner with a checkpointer")
-        del checkpoint  # ignored without a checkpointer, as specified
+    def _dispatcher(event_processors: Sequence[Any] | None) -> EventDispatcher | None:
+        if not event_processors:
+            return None
+        return EventDispatcher(list(event_processors))
+
+    def _features(
+        self, plan: ExecutionPlan, dispatcher: EventDispatcher | None, *,
+        session: Any = None, workflow_id: str | None = None, parent_span: str | None = None,
+        run_id: str | None = None,
+    ) -> RunFeatures | None:
+        """The run's features, or ``None`` when it uses none (the fast path)."""
+        if dispatcher is None and self.cache is None and self.type_check == "off" and session is None:
+            return None
+        return RunFeatures(
+            plan, dispatcher=dispatcher, cache=self.cache, type_check=self.type_check == "edges",
+            session=session, run_id=run_id or new_run_id(), parent_span=parent_span,
+            workflow_id=workflow_id,
+        )
+
+    def _check_inputs(self, feats: RunFeatures | None, plan: ExecutionPlan, prepared: Any) -> None:
+        """With ``type_check="edges"``: check the run's inputs, bound values and answers."""
+        if feats is None or feats.checks is None:
+            return
+        from hypergraph_typed.runtime.typecheck import check_answers, check_values
+
+        check_values(feats.checks, plan, {**plan.bound, **prepared.provided})
+        if prepared.answers:
+            check_answers(feats.checks, prepared.answers)
 
 
 def collect_values(plan: ExecutionPlan, sched: Scheduler) -> dict[str, Any]:

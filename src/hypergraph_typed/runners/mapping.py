@@ -9,16 +9,22 @@ from typing import Any
 
 from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import ExecutionPlan
-from hypergraph_typed.runners.results import MapResult, RunResult, new_run_id
+from hypergraph_typed.runners.results import MapResult, RunResult, RunStatus, new_run_id
 
 MAX_UNBOUNDED_ITEMS = 10_000
 
 
+def map_status(result: MapResult) -> RunStatus:
+    """How a map ends for its RunEnd event: failed if any item failed, else completed."""
+    return RunStatus.FAILED if any(r.failed for r in result.results) else RunStatus.COMPLETED
+
+
 def _result(
-    plan: ExecutionPlan, results: list[RunResult], names: Sequence[str], mode: str, t0: float
+    plan: ExecutionPlan, results: list[RunResult], names: Sequence[str], mode: str, t0: float,
+    run_id: str | None = None,
 ) -> MapResult:
     return MapResult(
-        tuple(results), new_run_id() if results else None,
+        tuple(results), (run_id or new_run_id()) if results else None,
         round((time.perf_counter() - t0) * 1000, 3), tuple(names), mode, plan.graph_name or "",
     )
 
@@ -26,6 +32,7 @@ def _result(
 def run_map_sync(
     plan: ExecutionPlan, items: list[dict[str, Any]], names: Sequence[str], mode: str,
     error_handling: str, run_item: Callable[[dict[str, Any]], RunResult],
+    run_id: str | None = None,
 ) -> MapResult:
     t0 = time.perf_counter()
     results: list[RunResult] = []
@@ -35,13 +42,14 @@ def run_map_sync(
             assert r.error is not None
             raise r.error
         results.append(r)
-    return _result(plan, results, names, mode, t0)
+    return _result(plan, results, names, mode, t0, run_id)
 
 
 async def run_map_async(
     plan: ExecutionPlan, items: list[dict[str, Any]], names: Sequence[str], mode: str,
     error_handling: str, max_concurrency: int | None,
     run_item: Callable[[dict[str, Any]], Awaitable[RunResult]],
+    run_id: str | None = None,
 ) -> MapResult:
     t0 = time.perf_counter()
     if max_concurrency is None and len(items) > MAX_UNBOUNDED_ITEMS:
@@ -72,7 +80,7 @@ async def run_map_async(
             if r.failed:
                 assert r.error is not None
                 raise r.error
-    return _result(plan, results, names, mode, t0)
+    return _result(plan, results, names, mode, t0, run_id)
 
 
 def map_outputs(gn: Any, mapped: MapResult) -> tuple[list[Any], ...]:

@@ -8,18 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import FUNCTION, GATE, GRAPH, ExecutionPlan, NodePlan
-from hypergraph_typed.exceptions import InfiniteLoopError, MissingInputError
+from hypergraph_typed.events.types import new_span_id
+from hypergraph_typed.exceptions import InfiniteLoopError, MissingInputError, WorkflowForkError
 from hypergraph_typed.runners import _prepare as prep
 from hypergraph_typed.runners.base import BaseRunner, finish, resolve_max_iterations
-from hypergraph_typed.runners.mapping import map_outputs, run_map_sync
+from hypergraph_typed.runners.mapping import map_outputs, map_status, run_map_sync
 from hypergraph_typed.runners.results import (
     ErrorHandling,
     MapResult,
     RunnerCapabilities,
     RunResult,
     RunStatus,
+    new_run_id,
 )
+from hypergraph_typed.runtime import event_factory as ev
+from hypergraph_typed.runtime import persist
 from hypergraph_typed.runtime.execute import split_outputs
+from hypergraph_typed.runtime.features import RunFeatures, cache_key, from_cached, to_cached
 from hypergraph_typed.runtime.scheduler import Scheduler
 
 if TYPE_CHECKING:
@@ -58,36 +63,138 @@ class SyncRunner(BaseRunner):
             plan, on_missing=on_missing, error_handling=error_handling,
             workflow_id=workflow_id, select=select, entrypoint=entrypoint,
         )
-        self._check_extra(event_processors, checkpoint, fork_from, retry_from)
+        self._check_checkpoint_args(checkpoint, fork_from, retry_from)
         limit = resolve_max_iterations(max_iterations)
         merged = prep.merge_inputs(values, input_values, sync=True)
+        dispatcher = self._dispatcher(event_processors)
+        try:
+            if self.checkpointer is not None:
+                return self._run_checkpointed(
+                    plan, merged, limit, error_handling, on_missing, dispatcher,
+                    checkpoint=checkpoint, workflow_id=workflow_id,
+                    override_workflow=override_workflow, fork_from=fork_from,
+                    retry_from=retry_from,
+                )
+            prepared = prep.prepare(plan, merged)
+            feats = self._features(plan, dispatcher)
+            self._check_inputs(feats, plan, prepared)
+            return self._run_plan(plan, prepared, limit, error_handling, on_missing, feats)
+        finally:
+            if dispatcher is not None:
+                dispatcher.shutdown()
+
+    def _run_checkpointed(
+        self, plan: ExecutionPlan, merged: dict[str, Any], limit: int, error_handling: str,
+        on_missing: str, dispatcher: Any, *, checkpoint: Any,
+        workflow_id: str | None, override_workflow: bool, fork_from: str | None,
+        retry_from: str | None,
+    ) -> RunResult:
+        """The spec's resume / fork / retry rules, then the run with a step writer."""
+        cp = self.checkpointer
+        wid = workflow_id or persist.new_workflow_id()
+        src_inputs: dict[str, Any] = {}
+        if fork_from is not None or retry_from is not None:
+            src = fork_from or retry_from
+            if retry_from is not None:
+                wid, checkpoint = cp.retry_workflow(retry_from, workflow_id=workflow_id)
+            else:
+                wid, checkpoint = cp.fork_workflow(src, workflow_id=workflow_id)
+            src_inputs = cp.get_inputs(src)
+        elif checkpoint is None:
+            run, steps, inputs = cp.load_for_resume(wid)
+            if run is not None and override_workflow:
+                src_inputs = inputs
+                wid, checkpoint = cp.fork_workflow(wid)
+            elif run is not None:
+                persist.check_resume(plan, run, merged)
+                claim = cp.claim_run(wid, run.claim)
+                sched, superstep = persist.restore(plan, steps, inputs)
+                session = persist.CheckpointSession(
+                    cp, plan, wid, claim, next_index=1 + max((s.index for s in steps), default=-1),
+                    node_count=run.node_count, error_count=run.error_count,
+                )
+                prepared = persist.resume_prepared(plan, inputs, merged)
+                return self._run_session(
+                    plan, prepared, limit, error_handling, on_missing, dispatcher, session,
+                    sched, superstep,
+                )
+        if checkpoint is not None:
+            if cp.get_run(wid) is not None:
+                raise WorkflowForkError(
+                    f"Workflow {wid!r} already exists; a run from a checkpoint starts a new "
+                    "lineage. Pass a new workflow_id (or none, to generate one)"
+                )
+            answers, others = persist.split_values(plan, merged)
+            run = cp.create_run_new(
+                wid, graph_name=plan.graph_name, forked_from=checkpoint.source_run_id,
+                fork_superstep=checkpoint.source_superstep, retry_of=checkpoint.retry_of,
+                retry_index=checkpoint.retry_index, config=persist.graph_config(plan),
+            )
+            sched, superstep = persist.restore(plan, checkpoint.steps, src_inputs, checkpoint.values)
+            persist.override(sched, plan, others)
+            session = persist.CheckpointSession(
+                cp, plan, wid, run.claim, inputs={**src_inputs, **others}
+            )
+            prepared = persist.resume_prepared(plan, src_inputs, answers)
+            return self._run_session(
+                plan, prepared, limit, error_handling, on_missing, dispatcher, session,
+                sched, superstep,
+            )
         prepared = prep.prepare(plan, merged)
-        return self._run_plan(plan, prepared, limit, error_handling, on_missing)
+        run = cp.create_run_new(
+            wid, graph_name=plan.graph_name, config=persist.graph_config(plan)
+        )
+        _, others = persist.split_values(plan, merged)
+        session = persist.CheckpointSession(cp, plan, wid, run.claim, inputs=others)
+        return self._run_session(
+            plan, prepared, limit, error_handling, on_missing, dispatcher, session, None, 0
+        )
+
+    def _run_session(
+        self, plan: ExecutionPlan, prepared: prep.Prepared, limit: int, error_handling: str,
+        on_missing: str, dispatcher: Any, session: persist.CheckpointSession,
+        sched: Scheduler | None, superstep: int,
+    ) -> RunResult:
+        feats = self._features(
+            plan, dispatcher, session=session, workflow_id=session.workflow_id
+        )
+        self._check_inputs(feats, plan, prepared)
+        result = self._run_plan(
+            plan, prepared, limit, error_handling, on_missing, feats, sched, superstep
+        )
+        result.workflow_id = session.workflow_id
+        return result
 
     def _run_plan(
         self, plan: ExecutionPlan, prepared: prep.Prepared, limit: int,
-        error_handling: str, on_missing: str,
+        error_handling: str, on_missing: str, feats: RunFeatures | None = None,
+        sched: Scheduler | None = None, superstep: int = 0,
     ) -> RunResult:
         t0 = time.perf_counter()
-        sched = Scheduler(plan, prepared.initial)
+        if sched is None:
+            sched = Scheduler(plan, prepared.initial)
         records: list[tuple[Any, ...]] = []
         nodes = plan.nodes
         nested = prepared.nested_answers
-        superstep = 0
+        first_superstep = superstep
         perf = time.perf_counter
         next_ready = sched.next_ready
         gather = sched.gather
         commit = sched.commit
         add_record = records.append
+        fast = feats is None
+        disp = feats.dispatcher if feats is not None else None
+        if disp is not None and feats is not None:
+            disp.emit(ev.run_start(feats))
         try:
             while True:
                 ready = next_ready(False)
                 if not ready:
                     break
-                if superstep >= limit:
+                if superstep - first_superstep >= limit:
                     raise InfiniteLoopError(limit)
                 np = nodes[ready[0]]
-                if np.direct and len(ready) == 1:
+                if fast and np.direct and len(ready) == 1:
                     # The common case: one plain function; call it inline.
                     n = ready[0]
                     args = gather(n)
@@ -101,19 +208,40 @@ class SyncRunner(BaseRunner):
                     add_record((np.name, superstep, perf() - start, "completed"))
                     commit(n, (res,))
                 else:
-                    self._superstep(nodes, sched, ready, records, superstep, nested)
+                    if disp is not None and feats is not None:
+                        disp.emit(ev.superstep_start(feats, superstep - first_superstep))
+                    self._superstep(nodes, sched, ready, records, superstep, nested, feats)
                 superstep += 1
-            return finish(
-                plan, sched, records, t0, status=RunStatus.COMPLETED, on_missing=on_missing
+            result = finish(
+                plan, sched, records, t0, status=RunStatus.COMPLETED, on_missing=on_missing,
+                run_id=feats.run_id if feats is not None else None,
             )
         except Exception as exc:
+            if feats is not None:
+                self._end(feats, t0, RunStatus.FAILED, exc)
             if error_handling == "raise":
                 raise
-            return finish(plan, sched, records, t0, status=RunStatus.FAILED, error=exc)
+            return finish(
+                plan, sched, records, t0, status=RunStatus.FAILED, error=exc,
+                run_id=feats.run_id if feats is not None else None,
+            )
+        if feats is not None:
+            self._end(feats, t0, RunStatus.COMPLETED, None)
+        return result
+
+    @staticmethod
+    def _end(
+        feats: RunFeatures, t0: float, status: RunStatus, error: BaseException | None
+    ) -> None:
+        if feats.session is not None:
+            feats.session.finish_sync(status, time.perf_counter() - t0, error)
+        if feats.dispatcher is not None:
+            feats.dispatcher.emit(ev.run_end(feats, status, error, t0))
 
     def _superstep(
         self, nodes: tuple[NodePlan, ...], sched: Scheduler, ready: list[int],
         records: list[tuple[Any, ...]], superstep: int, nested: dict[str, dict[str, Any]],
+        feats: RunFeatures | None,
     ) -> None:
         """Run the ready nodes one by one in graph order; commit what finished, even on error."""
         perf = time.perf_counter
@@ -122,9 +250,12 @@ class SyncRunner(BaseRunner):
         try:
             for n, args in zip(ready, argsets):
                 np = nodes[n]
+                if feats is not None:
+                    done.append((n, self._instrumented(np, args, nested, feats, superstep, records)))
+                    continue
                 start = perf()
                 try:
-                    out, inner_log = self._call(np, args, nested)
+                    out, inner_log = self._call(np, args, nested, None, None)
                 except Exception as exc:
                     records.append((np.name, superstep, perf() - start, "failed", None,
                                     f"{type(exc).__name__}: {exc}"))
@@ -139,9 +270,59 @@ class SyncRunner(BaseRunner):
                     sched.commit_gate(n, out[0], out[1])
                 else:
                     sched.commit(n, out)
+            if feats is not None and feats.session is not None:
+                feats.session.flush_sync(sched, superstep)
+
+    def _instrumented(
+        self, np: NodePlan, args: list[Any], nested: dict[str, dict[str, Any]],
+        feats: RunFeatures, superstep: int, records: list[tuple[Any, ...]],
+    ) -> Any:
+        """One node with events, edge checks, cache and step staging around the call."""
+        disp = feats.dispatcher
+        span = new_span_id()
+        start = time.perf_counter()
+        if disp is not None:
+            disp.emit(ev.node_start(feats, np, span))
+        hit = False
+        inner_log: Any = None
+        try:
+            if feats.checks is not None:
+                feats.check_inputs(feats.checks, np.index, args)
+            key = cache_key(feats, np, args)
+            if key:
+                hit, stored = feats.cache.get(key)
+            if hit:
+                out = from_cached(np, stored)
+                if disp is not None:
+                    disp.emit(ev.cache_hit(feats, np, span, key))
+            else:
+                out, inner_log = self._call(np, args, nested, feats, span)
+                if feats.checks is not None:
+                    feats.check_outputs(feats.checks, np.index, out)
+                if key:
+                    feats.cache.set(key, to_cached(np, out))
+        except Exception as exc:
+            dt = time.perf_counter() - start
+            records.append((np.name, superstep, dt, "failed", span, f"{type(exc).__name__}: {exc}"))
+            if feats.session is not None:
+                feats.session.stage(np, "failed", dt, None, error=exc)
+            if disp is not None:
+                disp.emit(ev.node_error(feats, np, span, exc))
+            raise
+        dt = time.perf_counter() - start
+        decision = out[0] if np.kind == GATE else None
+        records.append((np.name, superstep, dt, "completed", span, None, hit, decision, inner_log))
+        if feats.session is not None:
+            feats.session.stage(np, "completed", dt, out, cached=hit, decision=decision)
+        if disp is not None:
+            if np.kind == GATE:
+                disp.emit(ev.route_decision(feats, np, decision))
+            disp.emit(ev.node_end(feats, np, span, 0.0 if hit else dt, hit, inner_log))
+        return out
 
     def _call(
-        self, np: NodePlan, args: list[Any], nested: dict[str, dict[str, Any]]
+        self, np: NodePlan, args: list[Any], nested: dict[str, dict[str, Any]],
+        feats: RunFeatures | None, span: str | None,
     ) -> tuple[Any, Any]:
         kind = np.kind
         if kind == FUNCTION or kind == GATE:
@@ -153,11 +334,12 @@ class SyncRunner(BaseRunner):
                 result = list(result)
             return split_outputs(np, result), None
         if kind == GRAPH:
-            return self._call_graph(np, args, nested.pop(np.name, None))
+            return self._call_graph(np, args, nested.pop(np.name, None), feats, span)
         raise TypeError(f"SyncRunner cannot execute node {np.name!r} ({np.kind_name})")
 
     def _call_graph(
-        self, np: NodePlan, args: list[Any], answers: dict[str, Any] | None
+        self, np: NodePlan, args: list[Any], answers: dict[str, Any] | None,
+        feats: RunFeatures | None, span: str | None,
     ) -> tuple[Any, Any]:
         gn = np.node
         inner_plan = gn.graph.compile()
@@ -166,7 +348,13 @@ class SyncRunner(BaseRunner):
         inner_values = dict(zip(gn.inner_inputs, args))
         if gn.map_config is None:
             prepared = prep.prepare(inner_plan, inner_values)
-            result = self._run_plan(inner_plan, prepared, resolve_max_iterations(None), "raise", "ignore")
+            inner_feats = (
+                feats.nested(inner_plan, span, new_run_id())
+                if feats is not None and span is not None else None
+            )
+            result = self._run_plan(
+                inner_plan, prepared, resolve_max_iterations(None), "raise", "ignore", inner_feats
+            )
             return tuple(result.values.get(o, MISSING) for o in gn.inner_outputs), result.log
         params, mode, handling = gn.map_config
         inner_params = [gn.inner_inputs[gn.inputs.index(p)] for p in params]
@@ -174,9 +362,9 @@ class SyncRunner(BaseRunner):
         inner_clone = (
             [gn.inner_inputs[gn.inputs.index(c)] for c in clone] if isinstance(clone, tuple) else clone
         )
-        mapped = self.map(
-            gn.graph, inner_values, map_over=inner_params, map_mode=mode, clone=inner_clone,
-            error_handling=handling,
+        mapped = self._map_plan(
+            inner_plan, inner_values, inner_params, mode, inner_clone, handling, "ignore",
+            feats, span,
         )
         return map_outputs(gn, mapped), mapped.log
 
@@ -204,17 +392,54 @@ class SyncRunner(BaseRunner):
             plan, on_missing=on_missing, error_handling=error_handling,
             workflow_id=workflow_id, select=select, entrypoint=entrypoint,
         )
-        self._check_extra(event_processors, None, None, None)
         merged = prep.merge_inputs(values, input_values, sync=True)
         names = [map_over] if isinstance(map_over, str) else list(map_over)
-        items = prep.expand_map(merged, names, map_mode, clone)
+        dispatcher = self._dispatcher(event_processors)
+        try:
+            map_feats = self._features(plan, dispatcher)
+            return self._map_plan(
+                plan, merged, names, map_mode, clone, error_handling, on_missing, map_feats, None,
+                top=True,
+            )
+        finally:
+            if dispatcher is not None:
+                dispatcher.shutdown()
+
+    def _map_plan(
+        self, plan: ExecutionPlan, merged: dict[str, Any], names: list[str], mode: str,
+        clone: bool | Sequence[str], error_handling: str, on_missing: str,
+        feats: RunFeatures | None, span: str | None, *, top: bool = False,
+    ) -> MapResult:
+        """Items one after another; with features, each item is a child run of the map."""
+        items = prep.expand_map(merged, names, mode, clone)
         limit = resolve_max_iterations(None)
+        t0 = time.perf_counter()
+        disp = feats.dispatcher if feats is not None and top else None
+        if disp is not None and feats is not None:
+            disp.emit(ev.map_start(feats, len(items)))
+        parent = (feats.run_span if top else span) if feats is not None else None
 
         def run_item(item: dict[str, Any]) -> RunResult:
             try:
                 prepared = prep.prepare(plan, item)
             except MissingInputError as exc:
                 return RunResult({}, RunStatus.FAILED, error=exc)
-            return self._run_plan(plan, prepared, limit, "continue", on_missing)
+            item_feats = (
+                feats.nested(plan, parent, new_run_id())
+                if feats is not None and parent is not None else None
+            )
+            self._check_inputs(item_feats, plan, prepared)
+            return self._run_plan(plan, prepared, limit, "continue", on_missing, item_feats)
 
-        return run_map_sync(plan, items, names, map_mode, error_handling, run_item)
+        try:
+            result = run_map_sync(
+                plan, items, names, mode, error_handling, run_item,
+                run_id=feats.run_id if top and feats is not None else None,
+            )
+        except Exception as exc:
+            if disp is not None and feats is not None:
+                disp.emit(ev.run_end(feats, RunStatus.FAILED, exc, t0))
+            raise
+        if disp is not None and feats is not None:
+            disp.emit(ev.run_end(feats, map_status(result), None, t0))
+        return result

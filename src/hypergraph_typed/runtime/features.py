@@ -1,0 +1,98 @@
+"""Optional per-run features: events, the node cache, runtime edge type checks, checkpoints.
+
+A run that uses none of them has no ``RunFeatures`` and takes the interpreter's fast
+path. With any of them, each node goes through the instrumented path, which asks this
+object what to do; everything it needs per node was precomputed (edge checks per plan,
+cache eligibility per node).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypergraph_typed._sentinels import MISSING
+from hypergraph_typed.compiler.plan import GATE, GRAPH, ExecutionPlan, NodePlan
+from hypergraph_typed.events.types import new_span_id
+
+# Key under which a gate's decision is stored in its cached output dict.
+_DECISION = "__decision__"
+
+
+class RunFeatures:
+    """What one run (or one nested run) does besides calling nodes."""
+
+    __slots__ = (
+        "cache", "check_inputs", "check_outputs", "checks", "dispatcher", "graph_name",
+        "parent_span", "run_id", "run_span", "session", "type_check", "workflow_id",
+    )
+
+    def __init__(
+        self, plan: ExecutionPlan, *, dispatcher: Any, cache: Any, type_check: bool,
+        session: Any, run_id: str, parent_span: str | None, workflow_id: str | None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.cache = cache
+        self.type_check = type_check
+        self.checks = edge_checks(plan) if type_check else None
+        if type_check:
+            from hypergraph_typed.runtime import typecheck
+
+            self.check_inputs = typecheck.check_inputs
+            self.check_outputs = typecheck.check_outputs
+        self.session = session
+        self.run_id = run_id
+        self.run_span = new_span_id()
+        self.parent_span = parent_span
+        self.graph_name = plan.graph_name
+        self.workflow_id = workflow_id
+
+    def nested(self, plan: ExecutionPlan, parent_span: str, run_id: str) -> RunFeatures:
+        """Features of a GraphNode's inner run: same processors, cache and checks; no store."""
+        return RunFeatures(
+            plan, dispatcher=self.dispatcher, cache=self.cache, type_check=self.type_check,
+            session=None, run_id=run_id, parent_span=parent_span, workflow_id=self.workflow_id,
+        )
+
+
+def edge_checks(plan: ExecutionPlan) -> Any:
+    """The plan's runtime edge checks, built on first use and kept with the plan."""
+    checks = plan.memo.get("edge_checks")
+    if checks is None:
+        from hypergraph_typed.compiler.edge_types import build_edge_checks
+
+        checks = plan.memo["edge_checks"] = build_edge_checks(plan)
+    return checks
+
+
+def cache_key(feats: RunFeatures, np: NodePlan, args: list[Any]) -> str:
+    """The node's cache key, or ``""`` when it is not cached in this run."""
+    if feats.cache is None or np.kind == GRAPH or not getattr(np.node, "cache", False):
+        return ""
+    from hypergraph_typed.cache import compute_cache_key
+
+    key: str = compute_cache_key(np.node.definition_hash, dict(zip(np.node.inputs, args)))
+    return key
+
+
+def to_cached(np: NodePlan, out: Any) -> dict[str, Any]:
+    """The output dict stored in the cache (gates store their decision too)."""
+    if np.kind == GATE:
+        return {_DECISION: out[0]}
+    return {
+        name: v for name, v in zip(np.node.data_outputs, out) if v is not MISSING
+    }
+
+
+def from_cached(np: NodePlan, stored: dict[str, Any]) -> Any:
+    """Rebuild the runner's output tuple from a cached output dict."""
+    if np.kind == GATE:
+        decision = stored[_DECISION]
+        return (decision, np.node.selected_targets(decision))
+    return tuple(stored.get(name, MISSING) for name in np.node.data_outputs)
+
+
+def outputs_dict(np: NodePlan, out: Any) -> dict[str, Any]:
+    """A finished node's outputs by name (a gate's decision under its internal name)."""
+    if np.kind == GATE:
+        return {np.node.data_outputs[0]: out[0]}
+    return {name: v for name, v in zip(np.node.data_outputs, out) if v is not MISSING}

@@ -1,0 +1,249 @@
+"""Checkpointed runs: writing each superstep's step records, and rebuilding run state.
+
+A ``CheckpointSession`` belongs to one top-level ``run()`` call on one workflow. Nodes
+are staged while a superstep runs; ``flush`` writes the superstep's records (and, on
+the first flush, the run's inputs) in one transaction, fenced by the run's claim, before
+the next superstep starts. ``restore`` replays completed step records onto a fresh
+scheduler, which rebuilds values, versions, "has run" flags and gate decisions exactly
+as the live run had them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from hypergraph_typed._sentinels import END, MISSING
+from hypergraph_typed.checkpointers.types import StepRecord, StepStatus, WorkflowStatus
+from hypergraph_typed.compiler.plan import GATE, ExecutionPlan, NodePlan
+from hypergraph_typed.exceptions import (
+    GraphChangedError,
+    InputOverrideRequiresForkError,
+    WorkflowAlreadyCompletedError,
+)
+from hypergraph_typed.runners import _prepare as prep
+from hypergraph_typed.runners.results import RunStatus
+from hypergraph_typed.runtime.features import outputs_dict
+from hypergraph_typed.runtime.scheduler import Scheduler
+
+_WORKFLOW_STATUS = {
+    RunStatus.COMPLETED: WorkflowStatus.COMPLETED,
+    RunStatus.FAILED: WorkflowStatus.FAILED,
+    RunStatus.PAUSED: WorkflowStatus.PAUSED,
+}
+
+
+class CheckpointSession:
+    """Step writer for one checkpointed call (see module docstring)."""
+
+    __slots__ = (
+        "_staged", "checkpointer", "claim", "error_count", "inputs", "next_index",
+        "node_count", "plan", "workflow_id",
+    )
+
+    def __init__(
+        self, checkpointer: Any, plan: ExecutionPlan, workflow_id: str, claim: int, *,
+        next_index: int = 0, node_count: int = 0, error_count: int = 0,
+        inputs: dict[str, Any] | None = None,
+    ) -> None:
+        self.checkpointer = checkpointer
+        self.plan = plan
+        self.workflow_id = workflow_id
+        self.claim = claim
+        self.next_index = next_index
+        self.node_count = node_count
+        self.error_count = error_count
+        self.inputs = inputs or None
+        self._staged: list[tuple[Any, ...]] = []
+
+    def stage(
+        self, np: NodePlan, status: str, seconds: float, out: Any, *,
+        error: BaseException | None = None, cached: bool = False, decision: Any = None,
+    ) -> None:
+        self._staged.append((np, status, seconds, out, error, cached, decision))
+
+    def _records(self, sched: Scheduler, superstep: int) -> list[StepRecord]:
+        staged = sorted(self._staged, key=lambda s: s[0].index)  # graph node order
+        self._staged = []
+        now = datetime.now(timezone.utc)
+        records = []
+        for np, status, seconds, out, error, cached, decision in staged:
+            versions: dict[str, int] = {}
+            consumed = sched.consumed[np.index]
+            if consumed is not None:
+                versions.update(zip(np.node.inputs, consumed))
+            waited = sched.wait_consumed[np.index]
+            if waited is not None:
+                versions.update(zip(np.node.wait_for, waited))
+            records.append(StepRecord(
+                run_id=self.workflow_id, superstep=superstep, node_name=np.name,
+                index=self.next_index, status=StepStatus(status), input_versions=versions,
+                values=outputs_dict(np, out) if status == "completed" else None,
+                duration_ms=round(seconds * 1000, 3), cached=cached, decision=decision,
+                error=None if error is None else f"{type(error).__name__}: {error}",
+                node_type=type(np.node).__name__, created_at=now,
+                completed_at=now if status != "paused" else None,
+            ))
+            self.next_index += 1
+            self.node_count += 1
+            self.error_count += status == "failed"
+        return records
+
+    def _take_inputs(self) -> dict[str, Any] | None:
+        inputs, self.inputs = self.inputs, None
+        return inputs
+
+    def flush_sync(self, sched: Scheduler, superstep: int) -> None:
+        records = self._records(sched, superstep)
+        if records or self.inputs:
+            self.checkpointer.commit_superstep(
+                self.workflow_id, records, claim=self.claim, inputs=self._take_inputs()
+            )
+
+    async def flush_async(self, sched: Scheduler, superstep: int) -> None:
+        records = self._records(sched, superstep)
+        if records or self.inputs:
+            await self.checkpointer.commit_superstep_async(
+                self.workflow_id, records, claim=self.claim, inputs=self._take_inputs()
+            )
+
+    def _final(self, status: RunStatus, seconds: float) -> dict[str, Any]:
+        return {
+            "claim": self.claim, "status": _WORKFLOW_STATUS[status],
+            "duration_ms": round(seconds * 1000, 3), "node_count": self.node_count,
+            "error_count": self.error_count, "inputs": self._take_inputs(),
+        }
+
+    def finish_sync(self, status: RunStatus, seconds: float, error: BaseException | None) -> None:
+        self.checkpointer.commit_superstep(self.workflow_id, [], **self._final(status, seconds))
+
+    async def finish_async(
+        self, status: RunStatus, seconds: float, error: BaseException | None
+    ) -> None:
+        await self.checkpointer.commit_superstep_async(
+            self.workflow_id, [], **self._final(status, seconds)
+        )
+
+
+def _decision(value: Any) -> Any:
+    """Stored decisions come back in serialized form: ``"END"`` is ``END`` again."""
+    if value == "END":
+        return END
+    if isinstance(value, list):
+        return [_decision(v) for v in value]
+    return value
+
+
+def restore(
+    plan: ExecutionPlan, steps: list[StepRecord], inputs: dict[str, Any],
+    state: dict[str, Any] | None = None,
+) -> tuple[Scheduler, int]:
+    """A scheduler in the state the stored steps left, and the next superstep number.
+
+    Inputs enter as the run's initial values; each completed step is then committed
+    again, in order, with its recorded input versions. ``state`` (a checkpoint's folded
+    values) fills any value the replay did not produce, e.g. outputs of nodes that a
+    different graph version ran.
+    """
+    slot_index = plan.slot_index
+    initial = {slot_index[k]: v for k, v in inputs.items() if k in slot_index}
+    sched = Scheduler(plan, initial, restored=True)
+    by_name = {np.name: np for np in plan.nodes}
+    last = -1
+    for rec in sorted(steps, key=lambda r: r.index):
+        last = max(last, rec.superstep)
+        if rec.status is not StepStatus.COMPLETED:
+            continue
+        np = by_name.get(rec.node_name)
+        if np is None:
+            continue
+        n = np.index
+        iv = rec.input_versions
+        sched.consumed[n] = [iv.get(name, 0) for name in np.node.inputs]
+        if np.wait_slots:
+            sched.wait_consumed[n] = [iv.get(name, 0) for name in np.node.wait_for]
+        values = rec.values or {}
+        if np.kind == GATE:
+            decision = _decision(values.get(np.node.data_outputs[0], rec.decision))
+            sched.commit_gate(n, decision, np.node.selected_targets(decision))
+        else:
+            sched.commit(n, tuple(values.get(o, MISSING) for o in np.node.data_outputs))
+    if state:
+        for name, v in state.items():
+            s = slot_index.get(name)
+            if s is not None and sched.values[s] is MISSING:
+                sched.values[s] = v
+                sched.versions[s] = 1
+    sched.candidates = set(range(len(plan.nodes)))
+    return sched, last + 1
+
+
+def override(sched: Scheduler, plan: ExecutionPlan, values: dict[str, Any]) -> None:
+    """Runtime values on top of restored state: a new version, so their consumers rerun."""
+    for name, v in values.items():
+        s = plan.slot_index.get(name)
+        if s is not None:
+            sched.values[s] = v
+            sched.versions[s] += 1
+
+
+def new_workflow_id() -> str:
+    return f"run-{time.strftime('%Y%m%d')}-{secrets.token_hex(3)}"
+
+
+def graph_config(plan: ExecutionPlan) -> dict[str, Any]:
+    return {
+        "graph_struct_hash": plan.graph.structural_hash,
+        "graph_code_hash": plan.graph.definition_hash,
+    }
+
+
+def split_values(
+    plan: ExecutionPlan, values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(interrupt answers incl. nested dot keys, everything else)."""
+    answers = {k: v for k, v in values.items() if k in plan.resume_keys or "." in k}
+    return answers, {k: v for k, v in values.items() if k not in answers}
+
+
+def check_resume(plan: ExecutionPlan, run: Any, values: dict[str, Any]) -> None:
+    """The spec's checks, in order, before an existing workflow may resume."""
+    wid = run.id
+    stored = (run.config or {}).get("graph_struct_hash")
+    if stored is not None and stored != plan.graph.structural_hash:
+        raise GraphChangedError(
+            f"Workflow {wid!r} was created by a graph with a different structure (nodes or "
+            "wiring changed since). Start a new workflow_id, or resume with the original graph",
+            workflow_id=wid,
+        )
+    _, others = split_values(plan, values)
+    if others:
+        raise InputOverrideRequiresForkError(
+            f"Workflow {wid!r} already exists; run() may only pass interrupt answers "
+            f"({sorted(plan.resume_keys)}) when resuming, got {sorted(others)}. To change "
+            "inputs, fork: run(..., fork_from=" + repr(wid) + ") or override_workflow=True",
+            workflow_id=wid,
+        )
+    if run.status is WorkflowStatus.COMPLETED:
+        raise WorkflowAlreadyCompletedError(
+            f"Workflow {wid!r} has already completed; start a new workflow_id, or fork it "
+            f"with run(..., fork_from={wid!r})",
+            workflow_id=wid,
+        )
+
+
+def resume_prepared(
+    plan: ExecutionPlan, inputs: dict[str, Any], answers: dict[str, Any]
+) -> prep.Prepared:
+    """What a resumed call feeds the scheduler: only the answers; state comes from steps."""
+    by_slot: dict[int, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, v in answers.items():
+        target = plan.nested_resume.get(key)
+        if target is not None:
+            nested.setdefault(target[0], {})[target[1]] = v
+        elif key in plan.answer_slots:
+            by_slot[plan.answer_slots[key]] = v
+    return prep.Prepared({}, by_slot, nested, {**inputs, **answers})
