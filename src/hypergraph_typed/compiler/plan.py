@@ -99,6 +99,10 @@ class ExecutionPlan:
     # Interrupt slots: each top-level interrupt answer name -> its slot. The runtime keys a
     # run's supplied answers by slot, so resuming needs no re-analysis of the graph.
     answer_slots: dict[str, int]
+    # Interrupt outputs that an entrypoint reads: on a fresh run such a value is the
+    # entrypoint's input (it starts the cycle), not an answer; the interrupt asks when
+    # the cycle reaches it. A checkpointed resume still treats it as the answer.
+    seed_answers: frozenset[str]
     # Nested resume paths: "gn.key" -> (GraphNode name, the key the inner run accepts).
     nested_resume: dict[str, tuple[str, str]]
     result_slots: tuple[tuple[str, int], ...]
@@ -346,6 +350,9 @@ def build_plan(graph: Graph) -> ExecutionPlan:
         optional=spec.optional, bound=dict(bound), internal=internal,
         resume_keys=frozenset(iouts) | frozenset(nested),
         answer_slots={o: slot_index[o] for o in sorted(iouts)}, nested_resume=nested,
+        seed_answers=frozenset(
+            o for o in iouts if any(o in s.nodes[e].inputs for e in entry if e in active)
+        ),
         result_slots=tuple((name, slot_index[name]) for name in result_names if name in slot_index),
         selected=selected, has_entrypoints=bool(entry),
         first_async=graph.find_async_node(), first_interrupt=graph.find_interrupt(),

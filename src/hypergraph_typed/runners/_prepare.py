@@ -117,7 +117,8 @@ def prepare(plan: ExecutionPlan, merged: dict[str, Any]) -> Prepared:
             continue
         a = answer_slots.get(key)
         if a is not None:
-            answers[a] = v
+            if key not in plan.seed_answers:
+                answers[a] = v
         elif key in plan.internal:
             raise ValueError(
                 f"Cannot provide {key!r}: it is produced by node {plan.internal[key]!r} inside "

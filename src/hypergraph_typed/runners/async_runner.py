@@ -187,7 +187,7 @@ class AsyncRunner(BaseRunner):
         run = await cp.create_run_new_async(
             wid, graph_name=plan.graph_name, config=persist.graph_config(plan)
         )
-        _, others = persist.split_values(plan, merged)
+        _, others = persist.split_values(plan, merged, fresh=True)
         session = persist.CheckpointSession(cp, plan, wid, run.claim, inputs=others)
         return await self._run_session(
             plan, prepared, limit, error_handling, on_missing, ctx, dispatcher, session, None, 0

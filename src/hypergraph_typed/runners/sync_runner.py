@@ -144,7 +144,7 @@ class SyncRunner(BaseRunner):
         run = cp.create_run_new(
             wid, graph_name=plan.graph_name, config=persist.graph_config(plan)
         )
-        _, others = persist.split_values(plan, merged)
+        _, others = persist.split_values(plan, merged, fresh=True)
         session = persist.CheckpointSession(cp, plan, wid, run.claim, inputs=others)
         return self._run_session(
             plan, prepared, limit, error_handling, on_missing, dispatcher, session, None, 0

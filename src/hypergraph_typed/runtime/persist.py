@@ -201,10 +201,17 @@ def graph_config(plan: ExecutionPlan) -> dict[str, Any]:
 
 
 def split_values(
-    plan: ExecutionPlan, values: dict[str, Any]
+    plan: ExecutionPlan, values: dict[str, Any], *, fresh: bool = False
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(interrupt answers incl. nested dot keys, everything else)."""
-    answers = {k: v for k, v in values.items() if k in plan.resume_keys or "." in k}
+    """(interrupt answers incl. nested dot keys, everything else).
+
+    On a fresh run, a value an entrypoint reads is an input even if an interrupt also
+    produces it (``plan.seed_answers``): it starts the cycle.
+    """
+    answers = {
+        k: v for k, v in values.items()
+        if (k in plan.resume_keys or "." in k) and not (fresh and k in plan.seed_answers)
+    }
     return answers, {k: v for k, v in values.items() if k not in answers}
 
 
