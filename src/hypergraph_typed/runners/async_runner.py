@@ -149,7 +149,7 @@ class AsyncRunner(BaseRunner):
                 src_inputs = inputs
                 wid, checkpoint = await cp.fork_workflow_async(wid)
             elif run is not None:
-                persist.check_resume(plan, run, merged)
+                persist.check_resume(plan, run, merged, steps)
                 claim = await cp.claim_run_async(wid, run.claim)
                 sched, superstep = persist.restore(plan, steps, inputs)
                 session = persist.CheckpointSession(

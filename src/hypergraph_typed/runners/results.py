@@ -7,9 +7,14 @@ import enum
 import reprlib
 import secrets
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal, overload
+from typing import Any, Generic, Literal, overload
+
+from typing_extensions import TypeVar
 
 ErrorHandling = Literal["raise", "continue"]
+# The static description of the graph that produced the result that the mypy plugin (hypergraph_typed_mypy)
+# fills in; ``Any`` without the plugin, so existing annotations keep working.
+Spec = TypeVar("Spec", covariant=True, default=Any)
 
 
 class RunStatus(str, enum.Enum):
@@ -272,7 +277,7 @@ def _compact(v: Any) -> str:
 
 
 @dataclasses.dataclass
-class RunResult:
+class RunResult(Generic[Spec]):
     """Outcome of one ``run()``: values, status, and pause or error details."""
 
     values: dict[str, Any]

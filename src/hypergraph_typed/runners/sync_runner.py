@@ -106,7 +106,7 @@ class SyncRunner(BaseRunner):
                 src_inputs = inputs
                 wid, checkpoint = cp.fork_workflow(wid)
             elif run is not None:
-                persist.check_resume(plan, run, merged)
+                persist.check_resume(plan, run, merged, steps)
                 claim = cp.claim_run(wid, run.claim)
                 sched, superstep = persist.restore(plan, steps, inputs)
                 session = persist.CheckpointSession(

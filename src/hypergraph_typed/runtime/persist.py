@@ -17,8 +17,9 @@ from typing import Any
 
 from hypergraph_typed._sentinels import END, MISSING
 from hypergraph_typed.checkpointers.types import StepRecord, StepStatus, WorkflowStatus
-from hypergraph_typed.compiler.plan import GATE, ExecutionPlan, NodePlan
+from hypergraph_typed.compiler.plan import GATE, INTERRUPT, ExecutionPlan, NodePlan
 from hypergraph_typed.exceptions import (
+    ConcurrentRunError,
     GraphChangedError,
     InputOverrideRequiresForkError,
     WorkflowAlreadyCompletedError,
@@ -40,7 +41,7 @@ class CheckpointSession:
 
     __slots__ = (
         "_staged", "checkpointer", "claim", "error_count", "inputs", "next_index",
-        "node_count", "plan", "workflow_id",
+        "node_count", "plan", "started", "workflow_id",
     )
 
     def __init__(
@@ -57,6 +58,7 @@ class CheckpointSession:
         self.error_count = error_count
         self.inputs = inputs or None
         self._staged: list[tuple[Any, ...]] = []
+        self.started = False
 
     def stage(
         self, np: NodePlan, status: str, seconds: float, out: Any, *,
@@ -95,18 +97,27 @@ class CheckpointSession:
         inputs, self.inputs = self.inputs, None
         return inputs
 
+    def _status(self) -> WorkflowStatus | None:
+        """ACTIVE on the first write of this call (a resumed run stops looking paused)."""
+        if self.started:
+            return None
+        self.started = True
+        return WorkflowStatus.ACTIVE
+
     def flush_sync(self, sched: Scheduler, superstep: int) -> None:
         records = self._records(sched, superstep)
-        if records or self.inputs:
+        if records or self.inputs or not self.started:
             self.checkpointer.commit_superstep(
-                self.workflow_id, records, claim=self.claim, inputs=self._take_inputs()
+                self.workflow_id, records, claim=self.claim, inputs=self._take_inputs(),
+                status=self._status(),
             )
 
     async def flush_async(self, sched: Scheduler, superstep: int) -> None:
         records = self._records(sched, superstep)
-        if records or self.inputs:
+        if records or self.inputs or not self.started:
             await self.checkpointer.commit_superstep_async(
-                self.workflow_id, records, claim=self.claim, inputs=self._take_inputs()
+                self.workflow_id, records, claim=self.claim, inputs=self._take_inputs(),
+                status=self._status(),
             )
 
     def _final(self, status: RunStatus, seconds: float) -> dict[str, Any]:
@@ -181,12 +192,21 @@ def restore(
 
 
 def override(sched: Scheduler, plan: ExecutionPlan, values: dict[str, Any]) -> None:
-    """Runtime values on top of restored state: a new version, so their consumers rerun."""
+    """Runtime values on top of restored state: a new version, and their consumers run again.
+
+    Graph inputs are not staleness sources in a live run (they never change mid-run), so
+    consumers are reset to "not run yet" explicitly.
+    """
     for name, v in values.items():
         s = plan.slot_index.get(name)
-        if s is not None:
-            sched.values[s] = v
-            sched.versions[s] += 1
+        if s is None:
+            continue
+        sched.values[s] = v
+        sched.versions[s] += 1
+        for np in plan.nodes:
+            if s in np.in_slots:
+                sched.ran[np.index] = False
+                sched.consumed[np.index] = None
 
 
 def new_workflow_id() -> str:
@@ -215,8 +235,15 @@ def split_values(
     return answers, {k: v for k, v in values.items() if k not in answers}
 
 
-def check_resume(plan: ExecutionPlan, run: Any, values: dict[str, Any]) -> None:
-    """The spec's checks, in order, before an existing workflow may resume."""
+def check_resume(
+    plan: ExecutionPlan, run: Any, values: dict[str, Any], steps: list[StepRecord]
+) -> None:
+    """The spec's checks, in order, before an existing workflow may resume.
+
+    Beyond the spec, an answer must meet a question: answers for a workflow that is
+    running right now, or for an interrupt that is not waiting, are refused rather than
+    silently dropped.
+    """
     wid = run.id
     stored = (run.config or {}).get("graph_struct_hash")
     if stored is not None and stored != plan.graph.structural_hash:
@@ -239,6 +266,40 @@ def check_resume(plan: ExecutionPlan, run: Any, values: dict[str, Any]) -> None:
             f"with run(..., fork_from={wid!r})",
             workflow_id=wid,
         )
+    if values:
+        _check_answers_meet_questions(plan, run, values, steps)
+
+
+def _check_answers_meet_questions(
+    plan: ExecutionPlan, run: Any, answers: dict[str, Any], steps: list[StepRecord]
+) -> None:
+    wid = run.id
+    if run.status is WorkflowStatus.ACTIVE:
+        raise ConcurrentRunError(
+            f"Workflow {wid!r} is being run right now (status active), so it is not waiting "
+            f"for {sorted(answers)}. Wait for that run to pause, then answer; if its process "
+            "died, resume it once without answers to finish the interrupted step",
+            workflow_id=wid,
+        )
+    last: dict[str, StepStatus] = {}
+    for rec in sorted(steps, key=lambda r: r.index):
+        last[rec.node_name] = rec.status
+    pending = {name for name, status in last.items() if status is StepStatus.PAUSED}
+    producers = {
+        o: np.name for np in plan.nodes if np.kind == INTERRUPT for o in np.node.data_outputs
+    }
+    for key in answers:
+        owner = key.split(".", 1)[0] if "." in key else producers.get(key)
+        if owner is not None and owner not in pending:
+            waiting = sorted(
+                k for k in plan.resume_keys
+                if (k.split(".", 1)[0] if "." in k else producers.get(k)) in pending
+            )
+            raise ValueError(
+                f"Workflow {wid!r} is not waiting for {key!r} (node {owner!r} is not paused); "
+                + (f"it is waiting for {waiting}" if waiting else "nothing is pending")
+                + ". Pass the answer under the pending response_key"
+            )
 
 
 def resume_prepared(

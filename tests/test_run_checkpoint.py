@@ -1,0 +1,387 @@
+"""Checkpointed runs through the runners, on every backend: resume, fork, retry, errors.
+
+Backends: MemoryCheckpointer, SqliteCheckpointer on a file, PostgresCheckpointer on the
+local server (a fresh schema per test). Process-level durability (SIGKILL, two
+processes) lives in test_run_checkpoint_processes.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checkpoint_backends import make_backend
+from hypergraph_typed import (
+    END,
+    AsyncRunner,
+    Graph,
+    GraphChangedError,
+    InputOverrideRequiresForkError,
+    SyncRunner,
+    WorkflowAlreadyCompletedError,
+    WorkflowForkError,
+    interrupt,
+    node,
+    route,
+)
+from hypergraph_typed.checkpointers import MemoryCheckpointer, StepStatus, WorkflowStatus
+from hypergraph_typed.events import EventProcessor, RunStartEvent
+from hypergraph_typed.exceptions import CheckpointSerializationError
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def cp(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    with make_backend(request.param, tmp_path) as backend:
+        yield backend
+
+
+# -- the seed's draft -> approval -> finalize ------------------------------------------
+@node(output_name="draft")
+def generate_draft(prompt: str) -> str:
+    return f"Blog post about: {prompt}"
+
+
+@interrupt(output_name="decision")
+def approval(draft: str) -> str | None:
+    return None
+
+
+@node(output_name="result")
+def finalize(decision: str) -> str:
+    return f"Published: {decision}"
+
+
+REVIEW = Graph([generate_draft, approval, finalize], name="review")
+
+
+def arun(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def test_pause_then_resume_with_only_the_answer(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    paused = arun(runner.run(REVIEW, {"prompt": "typed graphs"}, workflow_id="w1"))
+    assert paused.paused and paused.workflow_id == "w1"
+    assert paused.pause is not None and paused.pause.value == "Blog post about: typed graphs"
+    done = arun(runner.run(REVIEW, {paused.pause.response_key: "approved"}, workflow_id="w1"))
+    assert done.completed
+    assert done["result"] == "Published: approved"
+    assert done["draft"] == "Blog post about: typed graphs"  # restored, not recomputed
+    steps = [(s.superstep, s.node_name, s.status) for s in cp.steps("w1")]
+    assert steps == [
+        (0, "generate_draft", StepStatus.COMPLETED),
+        (1, "approval", StepStatus.PAUSED),
+        (2, "approval", StepStatus.COMPLETED),
+        (3, "finalize", StepStatus.COMPLETED),
+    ]
+    assert [s.index for s in cp.steps("w1")] == [0, 1, 2, 3]
+    run = cp.get_run("w1")
+    assert run.status is WorkflowStatus.COMPLETED
+    assert run.node_count == 4 and run.error_count == 0
+    assert run.config["graph_struct_hash"] == REVIEW.structural_hash
+    assert cp.values("w1", key="result") == {"result": "Published: approved"}
+
+
+def test_completed_workflow_cannot_run_again(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w"))
+    arun(runner.run(REVIEW, {"decision": "ok"}, workflow_id="w"))
+    with pytest.raises(WorkflowAlreadyCompletedError) as ei:
+        arun(runner.run(REVIEW, {"decision": "again"}, workflow_id="w"))
+    assert ei.value.workflow_id == "w" and "fork_from" in str(ei.value)
+
+
+def test_new_workflow_id_starts_fresh_and_ids_are_generated(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    a = arun(runner.run(REVIEW, {"prompt": "a"}))
+    b = arun(runner.run(REVIEW, {"prompt": "b"}))
+    assert a.workflow_id != b.workflow_id
+    assert re.fullmatch(r"run-\d{8}-[0-9a-f]{6}", a.workflow_id or "")
+    assert cp.get_run(a.workflow_id).status is WorkflowStatus.PAUSED
+    assert cp.state(b.workflow_id)["draft"] == "Blog post about: b"
+
+
+def test_changed_graph_is_rejected(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w"))
+
+    @node(output_name="shout")
+    def shout(result: str) -> str:
+        return result.upper()
+
+    changed = Graph([generate_draft, approval, finalize, shout], name="review")
+    with pytest.raises(GraphChangedError) as ei:
+        arun(runner.run(changed, {"decision": "ok"}, workflow_id="w"))
+    assert "'w'" in str(ei.value)
+
+
+def test_new_inputs_for_existing_workflow_need_a_fork(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w"))
+    with pytest.raises(InputOverrideRequiresForkError) as ei:
+        arun(runner.run(REVIEW, {"prompt": "other", "decision": "ok"}, workflow_id="w"))
+    assert "prompt" in str(ei.value) and "fork" in str(ei.value)
+
+
+def test_override_workflow_forks_to_a_new_id(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w"))
+    forked = arun(runner.run(
+        REVIEW, {"prompt": "q"}, workflow_id="w", override_workflow=True,
+    ))
+    assert forked.workflow_id is not None and forked.workflow_id.startswith("w-fork-")
+    assert cp.get_run(forked.workflow_id).forked_from == "w"
+    assert forked.paused and forked.pause is not None
+    assert forked.pause.value == "Blog post about: q"  # the override re-ran generate_draft
+    assert cp.get_run("w").status is WorkflowStatus.PAUSED  # the source is untouched
+
+
+def test_fork_from_runs_a_new_lineage(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="src"))
+    forked = arun(runner.run(REVIEW, {"decision": "forked"}, fork_from="src", workflow_id="f1"))
+    assert forked.completed and forked["result"] == "Published: forked"
+    run = cp.get_run("f1")
+    assert run.forked_from == "src" and run.fork_superstep == 1
+    assert cp.get_run("src").status is WorkflowStatus.PAUSED
+    with pytest.raises(ValueError, match="nope"):
+        arun(runner.run(REVIEW, {}, fork_from="nope"))
+
+
+def test_checkpoint_start_on_existing_id_is_an_error(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="src"))
+    checkpoint = cp.checkpoint("src")
+    with pytest.raises(WorkflowForkError):
+        arun(runner.run(REVIEW, {}, checkpoint=checkpoint, workflow_id="src"))
+    fresh = arun(runner.run(REVIEW, {"decision": "yes"}, checkpoint=checkpoint, workflow_id="n"))
+    assert fresh.completed and fresh["result"] == "Published: yes"
+
+
+def test_argument_errors() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        arun(AsyncRunner(checkpointer=MemoryCheckpointer()).run(
+            REVIEW, {}, fork_from="a", retry_from="b"))
+    with pytest.raises(ValueError, match="checkpointer"):
+        arun(AsyncRunner().run(REVIEW, {}, fork_from="a"))
+    with pytest.raises(ValueError, match="checkpointer"):
+        SyncRunner().run(Graph([generate_draft]), {"prompt": "x"}, retry_from="a")
+
+
+# -- failures: resume and retry ---------------------------------------------------------
+class Flaky:
+    """Fails until ``healthy`` is set; counts calls."""
+
+    def __init__(self) -> None:
+        self.healthy = False
+        self.calls = 0
+
+
+def _flaky_graph(state: Flaky) -> Graph:
+    @node(output_name="doubled")
+    def double(x: int) -> int:
+        return x * 2
+
+    @node(output_name="out")
+    def publish(doubled: int) -> int:
+        state.calls += 1
+        if not state.healthy:
+            raise ConnectionError("service down")
+        return doubled + 1
+
+    return Graph([double, publish], name="flaky")
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_failed_run_resumes_with_its_stored_inputs(cp: Any, kind: str) -> None:
+    state = Flaky()
+    graph = _flaky_graph(state)
+    runner: Any = SyncRunner(checkpointer=cp) if kind == "sync" else AsyncRunner(checkpointer=cp)
+
+    def call(values: dict[str, Any], **kw: Any) -> Any:
+        r = runner.run(graph, values, **kw)
+        return arun(r) if kind == "async" else r
+
+    failed = call({"x": 5}, workflow_id="job", error_handling="continue")
+    assert failed.failed and isinstance(failed.error, ConnectionError)
+    run = cp.get_run("job")
+    assert run.status is WorkflowStatus.FAILED and run.error_count == 1
+    assert [s.status for s in cp.steps("job")] == [StepStatus.COMPLETED, StepStatus.FAILED]
+    assert "service down" in (cp.steps("job")[1].error or "")
+    state.healthy = True
+    done = call({}, workflow_id="job")  # no inputs again: x was persisted
+    assert done.completed and done["out"] == 11
+    assert state.calls == 2
+
+
+def test_retry_from_records_lineage(cp: Any) -> None:
+    state = Flaky()
+    graph = _flaky_graph(state)
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(graph, {"x": 1}, workflow_id="job", error_handling="continue"))
+    state.healthy = True
+    retried = arun(runner.run(graph, {}, retry_from="job"))
+    assert retried.completed and retried["out"] == 3
+    assert retried.workflow_id == "job-retry-1"
+    run = cp.get_run("job-retry-1")
+    assert run.retry_of == "job" and run.retry_index == 1 and run.forked_from == "job"
+
+
+# -- serialization ----------------------------------------------------------------------
+class Opaque:
+    def __deepcopy__(self, memo: Any) -> Any:
+        raise TypeError("cannot copy an Opaque")
+
+    def __reduce__(self) -> Any:
+        raise TypeError("cannot pickle an Opaque")
+
+
+@node(output_name="ok")
+def fine(x: int) -> int:
+    return x
+
+
+@node(output_name="blob")
+def opaque(x: int) -> Any:
+    return Opaque()
+
+
+def test_unserializable_output_names_node_and_output(cp: Any) -> None:
+    graph = Graph([fine, opaque])
+    with pytest.raises(CheckpointSerializationError) as ei:
+        arun(AsyncRunner(checkpointer=cp).run(graph, {"x": 1}, workflow_id="s"))
+    msg = str(ei.value)
+    assert "opaque" in msg and "blob" in msg
+    # both nodes ran in the same superstep: nothing of it was written
+    assert list(cp.steps("s")) == []
+
+
+# -- the seed's persistent multi-turn chat ----------------------------------------------
+Messages = list[dict[str, str]]
+
+
+@interrupt(output_name="user_input")
+def wait_for_user(messages: Messages) -> str | None:
+    return None
+
+
+@node(output_name="messages")
+def add_user_message(messages: Messages, user_input: str) -> Messages:
+    return [*messages, {"role": "user", "content": user_input}]
+
+
+@node(output_name="response")
+def generate(messages: Messages) -> str:
+    return f"echo: {messages[-1]['content']}"
+
+
+@node(output_name="messages")
+def add_response(messages: Messages, response: str) -> Messages:
+    return [*messages, {"role": "assistant", "content": response}]
+
+
+@route(targets=["wait_for_user", END])
+def should_continue(messages: Messages) -> Any:
+    return END if messages[-2]["content"] == "bye" else "wait_for_user"
+
+
+CHAT = Graph(
+    [wait_for_user, add_user_message, generate, add_response, should_continue],
+    edges=[
+        (wait_for_user, add_user_message),
+        (add_user_message, generate),
+        (generate, add_response),
+        (add_response, should_continue),
+    ],
+    shared=["messages"],
+    entrypoint="add_user_message",
+    name="chat",
+).bind(messages=[])
+
+
+def test_persistent_multi_turn_chat(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    r1 = arun(runner.run(CHAT, {"user_input": "Hello!"}, workflow_id="chat-1"))
+    assert r1.paused and r1.pause is not None and r1.pause.node_name == "wait_for_user"
+    r2 = arun(runner.run(CHAT, {"user_input": "Tell me more"}, workflow_id="chat-1"))
+    assert r2.paused
+    assert [m["content"] for m in r2["messages"]] == [
+        "Hello!", "echo: Hello!", "Tell me more", "echo: Tell me more",
+    ]
+    other = arun(runner.run(CHAT, {"user_input": "Hi"}, workflow_id="chat-2"))
+    assert len(other["messages"]) == 2  # a different id is a different conversation
+    r3 = arun(runner.run(CHAT, {"user_input": "bye"}, workflow_id="chat-1"))
+    assert r3.completed and len(r3["messages"]) == 6
+    with pytest.raises(WorkflowAlreadyCompletedError):
+        arun(runner.run(CHAT, {"user_input": "anyone?"}, workflow_id="chat-1"))
+    # history: the interrupt appears twice per resumed turn, paused then completed
+    asks = [s.status for s in cp.steps("chat-1") if s.node_name == "wait_for_user"]
+    assert asks == [StepStatus.PAUSED, StepStatus.COMPLETED] * 2
+    assert cp.get_run("chat-1").status is WorkflowStatus.COMPLETED
+
+
+def test_run_start_event_carries_the_workflow_id(cp: Any) -> None:
+    seen: list[Any] = []
+
+    class Rec(EventProcessor):
+        def on_event(self, event: Any) -> None:
+            seen.append(event)
+
+    arun(AsyncRunner(checkpointer=cp).run(
+        REVIEW, {"prompt": "p"}, workflow_id="ev", event_processors=[Rec()]))
+    starts = [e for e in seen if isinstance(e, RunStartEvent)]
+    assert starts and starts[0].workflow_id == "ev"
+
+
+def test_sync_runner_with_checkpointer(cp: Any) -> None:
+    runner = SyncRunner(checkpointer=cp)
+    result = runner.run(Graph([fine]), {"x": 3}, workflow_id="sync-1")
+    assert result.completed and result.workflow_id == "sync-1"
+    assert cp.state("sync-1") == {"ok": 3}
+    with pytest.raises(WorkflowAlreadyCompletedError):
+        runner.run(Graph([fine]), {}, workflow_id="sync-1")
+
+
+# -- answers must meet a question ------------------------------------------------------
+@interrupt(output_name="title")
+def ask_title(draft: str) -> str | None:
+    return None
+
+
+@node(output_name="post")
+def assemble(decision: str, title: str) -> str:
+    return f"{title}: {decision}"
+
+
+TWO_QUESTIONS = Graph([generate_draft, approval, ask_title, assemble], name="two")
+
+
+def test_answer_for_an_interrupt_that_is_not_waiting_is_refused(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    first = arun(runner.run(TWO_QUESTIONS, {"prompt": "p"}, workflow_id="q"))
+    assert first.pause is not None
+    waiting = first.pause.response_key
+    other = "title" if waiting == "decision" else "decision"
+    with pytest.raises(ValueError) as ei:
+        arun(runner.run(TWO_QUESTIONS, {other: "x"}, workflow_id="q"))
+    assert repr(other) in str(ei.value) and repr(waiting) in str(ei.value)
+    second = arun(runner.run(TWO_QUESTIONS, {waiting: "yes"}, workflow_id="q"))
+    assert second.paused and second.pause is not None and second.pause.response_key == other
+    done = arun(runner.run(TWO_QUESTIONS, {other: "no"}, workflow_id="q"))
+    assert done.completed and set(done["post"].split(": ")) == {"yes", "no"}
+
+
+def test_answers_for_a_running_workflow_are_refused(cp: Any) -> None:
+    from hypergraph_typed.exceptions import ConcurrentRunError
+
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="busy"))
+    cp.update_run_status_sync("busy", WorkflowStatus.ACTIVE)  # as while another call runs
+    with pytest.raises(ConcurrentRunError) as ei:
+        arun(runner.run(REVIEW, {"decision": "ok"}, workflow_id="busy"))
+    assert ei.value.workflow_id == "busy" and "being run right now" in str(ei.value)
