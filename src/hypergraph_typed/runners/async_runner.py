@@ -308,7 +308,7 @@ class AsyncRunner(BaseRunner):
         for k, (n, args) in enumerate(zip(ready, argsets)):
             np = nodes[n]
             if feats is not None:
-                pending.append(self._instrumented(np, args, prepared, ctx, feats))
+                pending.append(self._instrumented(np, args, prepared, ctx, feats, sched))
                 pending_at.append(k)
             elif np.direct:
                 start = perf()
@@ -372,7 +372,7 @@ class AsyncRunner(BaseRunner):
 
     async def _instrumented(
         self, np: NodePlan, args: list[Any], prepared: prep.Prepared, ctx: _Ctx,
-        feats: RunFeatures,
+        feats: RunFeatures, sched: Scheduler,
     ) -> tuple[Any, Any, float, str, bool]:
         """One node with events, edge checks and the cache around the call.
 
@@ -387,7 +387,7 @@ class AsyncRunner(BaseRunner):
         log: Any = None
         try:
             if feats.checks is not None:
-                feats.check_inputs(feats.checks, np.index, args)
+                feats.check_inputs(feats.checks, np.index, args, sched)
             key = cache_key(feats, np, args)
             if key:
                 hit, stored = feats.cache.get(key)

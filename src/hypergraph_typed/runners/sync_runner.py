@@ -251,7 +251,8 @@ class SyncRunner(BaseRunner):
             for n, args in zip(ready, argsets):
                 np = nodes[n]
                 if feats is not None:
-                    done.append((n, self._instrumented(np, args, nested, feats, superstep, records)))
+                    done.append((n, self._instrumented(
+                        np, args, nested, feats, superstep, records, sched)))
                     continue
                 start = perf()
                 try:
@@ -275,7 +276,7 @@ class SyncRunner(BaseRunner):
 
     def _instrumented(
         self, np: NodePlan, args: list[Any], nested: dict[str, dict[str, Any]],
-        feats: RunFeatures, superstep: int, records: list[tuple[Any, ...]],
+        feats: RunFeatures, superstep: int, records: list[tuple[Any, ...]], sched: Scheduler,
     ) -> Any:
         """One node with events, edge checks, cache and step staging around the call."""
         disp = feats.dispatcher
@@ -287,7 +288,7 @@ class SyncRunner(BaseRunner):
         inner_log: Any = None
         try:
             if feats.checks is not None:
-                feats.check_inputs(feats.checks, np.index, args)
+                feats.check_inputs(feats.checks, np.index, args, sched)
             key = cache_key(feats, np, args)
             if key:
                 hit, stored = feats.cache.get(key)
