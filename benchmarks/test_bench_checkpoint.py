@@ -12,6 +12,7 @@ which gives resumes per second of distinct workflows.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import secrets
 from collections.abc import Iterator
@@ -44,6 +45,16 @@ GRAPH = Graph([generate_draft, approval, finalize])
 GRAPH.compile()
 
 
+def _close(cp: Any) -> None:
+    closing = cp.close()
+    if inspect.isawaitable(closing):
+
+        async def wait() -> None:
+            await closing
+
+        asyncio.run(wait())
+
+
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     from hypergraph_typed.checkpointers import MemoryCheckpointer, SqliteCheckpointer
@@ -54,7 +65,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
     if request.param == "sqlite":
         cp: Any = SqliteCheckpointer(tmp_path / "bench.db")
         yield "sqlite", cp
-        asyncio.run(cp.close())
+        _close(cp)
         return
     import psycopg
 
@@ -63,7 +74,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
     schema = "hgt_bench_" + secrets.token_hex(4)
     cp = PostgresCheckpointer(PG_DSN, schema=schema)
     yield "postgres", cp
-    asyncio.run(cp.close())
+    _close(cp)
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 class MissingInputError(Exception):
@@ -86,3 +87,77 @@ class InputOverrideRequiresForkError(_WorkflowError):
 
 class WorkflowForkError(Exception):
     """A fork or checkpoint start targeted an existing workflow id."""
+
+
+class ConcurrentRunError(RuntimeError):
+    """Another process claimed the same workflow: its fencing token (``claim``) moved on."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        workflow_id: str,
+        expected_claim: int | None = None,
+        actual_claim: int | None = None,
+    ) -> None:
+        self.workflow_id = workflow_id
+        self.expected_claim = expected_claim
+        self.actual_claim = actual_claim
+        super().__init__(message)
+
+
+class CheckpointSerializationError(TypeError):
+    """A value could not be serialized for a checkpoint; nothing of its write was stored."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: str,
+        node_name: str | None = None,
+        output_name: str | None = None,
+        superstep: int | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.node_name = node_name
+        self.output_name = output_name
+        self.superstep = superstep
+        super().__init__(message)
+
+
+class CheckpointStoreError(RuntimeError):
+    """A checkpoint store cannot be used: not a database, a foreign one, a newer schema, closed."""
+
+    def __init__(self, message: str, *, location: str) -> None:
+        self.location = location
+        super().__init__(message)
+
+
+class EdgeTypeError(TypeError):
+    """A value on an edge does not match the annotation that declares or expects it.
+
+    ``producer`` is a node name, or ``"input"``, ``"bound value"``, ``"resume answer"``
+    (several candidates are joined with ``" or "``). ``consumer``/``param`` name the
+    reading node and parameter; both are ``None`` when a node's output broke its own
+    return annotation (then ``producer`` is that node).
+    """
+
+    def __init__(
+        self, message: str = "", *, producer: str = "", consumer: str | None = None,
+        param: str | None = None, value_name: str = "", expected: Any = None,
+        value: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.producer = producer
+        self.consumer = consumer
+        self.param = param
+        self.value_name = value_name
+        self.expected = expected
+        self.value = value
+
+    @property
+    def actual_type(self) -> type:
+        return type(self.value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.args[0] if self.args else "",), self.__dict__)

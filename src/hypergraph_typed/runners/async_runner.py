@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import FUNCTION, GATE, GRAPH, INTERRUPT, ExecutionPlan, NodePlan
 from hypergraph_typed.events.types import new_span_id
-from hypergraph_typed.exceptions import InfiniteLoopError, MissingInputError, WorkflowForkError
+from hypergraph_typed.exceptions import (
+    EdgeTypeError,
+    InfiniteLoopError,
+    MissingInputError,
+    WorkflowForkError,
+)
 from hypergraph_typed.runners import _prepare as prep
 from hypergraph_typed.runners.base import BaseRunner, finish, resolve_max_iterations
 from hypergraph_typed.runners.mapping import map_outputs, map_status, run_map_async
@@ -554,15 +559,15 @@ class AsyncRunner(BaseRunner):
         parent = (feats.run_span if top else span) if feats is not None else None
 
         async def run_item(item: dict[str, Any]) -> RunResult:
-            try:
-                prepared = prep.prepare(plan, item)
-            except MissingInputError as exc:
-                return RunResult({}, RunStatus.FAILED, error=exc)
             item_feats = (
                 feats.nested(plan, parent, new_run_id())
                 if feats is not None and parent is not None else None
             )
-            self._check_inputs(item_feats, plan, prepared)
+            try:
+                prepared = prep.prepare(plan, item)
+                self._check_inputs(item_feats, plan, prepared)
+            except (MissingInputError, EdgeTypeError) as exc:
+                return RunResult({}, RunStatus.FAILED, error=exc)
             return await self._run_plan(
                 plan, prepared, limit, "continue", on_missing, ctx, item_feats
             )
