@@ -306,6 +306,8 @@ class AsyncRunner(BaseRunner):
         order) is returned, unless some node failed.
         """
         perf = time.perf_counter
+        if feats is not None and feats.session is not None:
+            await feats.session.write_async()  # the previous superstep, before this one
         argsets = [sched.gather(n) for n in ready]
         outcomes: list[Any] = [None] * len(ready)
         pending: list[Any] = []
@@ -360,7 +362,7 @@ class AsyncRunner(BaseRunner):
                     session.stage(np, "completed", dt, out, cached=hit)
                 sched.commit(n, out)
         if session is not None:
-            await session.flush_async(sched, superstep)
+            session.seal(sched, superstep)
         if first_error is not None:
             raise first_error
         return first_pause

@@ -250,6 +250,8 @@ class SyncRunner(BaseRunner):
     ) -> None:
         """Run the ready nodes one by one in graph order; commit what finished, even on error."""
         perf = time.perf_counter
+        if feats is not None and feats.session is not None:
+            feats.session.write_sync()  # the previous superstep, before this one
         argsets = [sched.gather(n) for n in ready]
         done: list[tuple[int, Any]] = []
         try:
@@ -277,7 +279,7 @@ class SyncRunner(BaseRunner):
                 else:
                     sched.commit(n, out)
             if feats is not None and feats.session is not None:
-                feats.session.flush_sync(sched, superstep)
+                feats.session.seal(sched, superstep)
 
     def _instrumented(
         self, np: NodePlan, args: list[Any], nested: dict[str, dict[str, Any]],

@@ -1,9 +1,10 @@
 """Checkpointed runs: writing each superstep's step records, and rebuilding run state.
 
 A ``CheckpointSession`` belongs to one top-level ``run()`` call on one workflow. Nodes
-are staged while a superstep runs; ``flush`` writes the superstep's records (and, on
-the first flush, the run's inputs) in one transaction, fenced by the run's claim, before
-the next superstep starts. ``restore`` replays completed step records onto a fresh
+are staged while a superstep runs; a superstep's records are sealed when it ends
+and written (with, on the first write, the run's inputs) in one transaction, fenced by
+the run's claim, before the next superstep starts; the last superstep's records go in
+the same transaction as the run's final status. ``restore`` replays completed step records onto a fresh
 scheduler, which rebuilds values, versions, "has run" flags and gate decisions exactly
 as the live run had them.
 """
@@ -40,7 +41,7 @@ class CheckpointSession:
     """Step writer for one checkpointed call (see module docstring)."""
 
     __slots__ = (
-        "_staged", "checkpointer", "claim", "error_count", "inputs", "next_index",
+        "_sealed", "_staged", "checkpointer", "claim", "error_count", "inputs", "next_index",
         "node_count", "plan", "started", "workflow_id",
     )
 
@@ -58,6 +59,7 @@ class CheckpointSession:
         self.error_count = error_count
         self.inputs = inputs or None
         self._staged: list[tuple[Any, ...]] = []
+        self._sealed: list[StepRecord] = []
         self.started = False
 
     def stage(
@@ -104,37 +106,51 @@ class CheckpointSession:
         self.started = True
         return WorkflowStatus.ACTIVE
 
-    def flush_sync(self, sched: Scheduler, superstep: int) -> None:
-        records = self._records(sched, superstep)
-        if records or self.inputs or not self.started:
-            self.checkpointer.commit_superstep(
-                self.workflow_id, records, claim=self.claim, inputs=self._take_inputs(),
-                status=self._status(),
-            )
+    # A finished superstep's records are sealed at its end and written before the next
+    # superstep starts, or with the final status in one transaction when the call ends.
+    def seal(self, sched: Scheduler, superstep: int) -> None:
+        self._sealed.extend(self._records(sched, superstep))
 
-    async def flush_async(self, sched: Scheduler, superstep: int) -> None:
-        records = self._records(sched, superstep)
-        if records or self.inputs or not self.started:
-            await self.checkpointer.commit_superstep_async(
-                self.workflow_id, records, claim=self.claim, inputs=self._take_inputs(),
-                status=self._status(),
-            )
+    def _write_args(self) -> dict[str, Any] | None:
+        if not (self._sealed or self.inputs or not self.started):
+            return None
+        records, self._sealed = self._sealed, []
+        return {
+            "claim": self.claim, "inputs": self._take_inputs(), "status": self._status(),
+            "records": records,
+        }
+
+    def write_sync(self) -> None:
+        args = self._write_args()
+        if args is not None:
+            records = args.pop("records")
+            self.checkpointer.commit_superstep(self.workflow_id, records, **args)
+
+    async def write_async(self) -> None:
+        args = self._write_args()
+        if args is not None:
+            records = args.pop("records")
+            await self.checkpointer.commit_superstep_async(self.workflow_id, records, **args)
 
     def _final(self, status: RunStatus, seconds: float) -> dict[str, Any]:
+        self.started = True
+        records, self._sealed = self._sealed, []
         return {
-            "claim": self.claim, "status": _WORKFLOW_STATUS[status],
+            "records": records, "claim": self.claim, "status": _WORKFLOW_STATUS[status],
             "duration_ms": round(seconds * 1000, 3), "node_count": self.node_count,
             "error_count": self.error_count, "inputs": self._take_inputs(),
         }
 
     def finish_sync(self, status: RunStatus, seconds: float, error: BaseException | None) -> None:
-        self.checkpointer.commit_superstep(self.workflow_id, [], **self._final(status, seconds))
+        args = self._final(status, seconds)
+        self.checkpointer.commit_superstep(self.workflow_id, args.pop("records"), **args)
 
     async def finish_async(
         self, status: RunStatus, seconds: float, error: BaseException | None
     ) -> None:
+        args = self._final(status, seconds)
         await self.checkpointer.commit_superstep_async(
-            self.workflow_id, [], **self._final(status, seconds)
+            self.workflow_id, args.pop("records"), **args
         )
 
 
@@ -214,10 +230,14 @@ def new_workflow_id() -> str:
 
 
 def graph_config(plan: ExecutionPlan) -> dict[str, Any]:
-    return {
-        "graph_struct_hash": plan.graph.structural_hash,
-        "graph_code_hash": plan.graph.definition_hash,
-    }
+    """The run config every checkpointed run stores (hashes computed once per plan)."""
+    config: dict[str, Any] | None = plan.memo.get("graph_config")
+    if config is None:
+        config = plan.memo["graph_config"] = {
+            "graph_struct_hash": plan.graph.structural_hash,
+            "graph_code_hash": plan.graph.definition_hash,
+        }
+    return dict(config)
 
 
 def split_values(
@@ -246,7 +266,7 @@ def check_resume(
     """
     wid = run.id
     stored = (run.config or {}).get("graph_struct_hash")
-    if stored is not None and stored != plan.graph.structural_hash:
+    if stored is not None and stored != graph_config(plan)["graph_struct_hash"]:
         raise GraphChangedError(
             f"Workflow {wid!r} was created by a graph with a different structure (nodes or "
             "wiring changed since). Start a new workflow_id, or resume with the original graph",
