@@ -385,3 +385,28 @@ def test_answers_for_a_running_workflow_are_refused(cp: Any) -> None:
     with pytest.raises(ConcurrentRunError) as ei:
         arun(runner.run(REVIEW, {"decision": "ok"}, workflow_id="busy"))
     assert ei.value.workflow_id == "busy" and "being run right now" in str(ei.value)
+
+
+@pytest.mark.parametrize("durability", ["sync", "exit"])
+def test_durability_controls_when_steps_are_written(tmp_path: Path, durability: str) -> None:
+    from hypergraph_typed.checkpointers import SqliteCheckpointer
+
+    cp = SqliteCheckpointer(
+        tmp_path / "d.db", durability=durability,
+        retention="latest" if durability == "exit" else "full",
+    )
+    seen: list[int] = []
+
+    @node(output_name="a")
+    def first(x: int) -> int:
+        return x + 1
+
+    @node(output_name="b")
+    def second(a: int) -> int:
+        seen.append(len(cp.steps("d")))  # what is on disk while the run is going
+        return a + 1
+
+    result = SyncRunner(checkpointer=cp).run(Graph([first, second]), {"x": 1}, workflow_id="d")
+    assert result["b"] == 3
+    assert seen == ([0] if durability == "exit" else [1])
+    assert [s.node_name for s in cp.steps("d")] == ["first", "second"]

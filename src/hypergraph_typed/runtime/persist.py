@@ -41,7 +41,7 @@ class CheckpointSession:
     """Step writer for one checkpointed call (see module docstring)."""
 
     __slots__ = (
-        "_sealed", "_staged", "checkpointer", "claim", "error_count", "inputs", "next_index",
+        "_sealed", "_staged", "at_exit", "checkpointer", "claim", "error_count", "inputs", "next_index",
         "node_count", "plan", "started", "workflow_id",
     )
 
@@ -61,6 +61,9 @@ class CheckpointSession:
         self._staged: list[tuple[Any, ...]] = []
         self._sealed: list[StepRecord] = []
         self.started = False
+        # durability="exit": everything is written once, when the call ends.
+        policy = getattr(checkpointer, "policy", None)
+        self.at_exit = getattr(policy, "durability", None) == "exit"
 
     def stage(
         self, np: NodePlan, status: str, seconds: float, out: Any, *,
@@ -112,7 +115,7 @@ class CheckpointSession:
         self._sealed.extend(self._records(sched, superstep))
 
     def _write_args(self) -> dict[str, Any] | None:
-        if not (self._sealed or self.inputs or not self.started):
+        if self.at_exit or not (self._sealed or self.inputs or not self.started):
             return None
         records, self._sealed = self._sealed, []
         return {
