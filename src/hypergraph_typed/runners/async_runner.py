@@ -230,6 +230,8 @@ class AsyncRunner(BaseRunner):
         commit = sched.commit
         add_record = records.append
         fast = feats is None
+        if feats is not None:
+            feats.base = first_superstep
         run_id = None if feats is None else feats.run_id
         disp = None if feats is None else feats.dispatcher
         if disp is not None and feats is not None:
@@ -334,29 +336,30 @@ class AsyncRunner(BaseRunner):
         first_error: Exception | None = None
         first_pause: _Paused | None = None
         session = None if feats is None else feats.session
+        step_no = superstep if feats is None else superstep - feats.base  # within this call
         for n, (out, log, dt, span, hit) in zip(ready, outcomes):
             np = nodes[n]
             if isinstance(out, Exception):
-                records.append((np.name, superstep, dt, "failed", span,
+                records.append((np.name, step_no, dt, "failed", span,
                                 f"{type(out).__name__}: {out}"))
                 if session is not None:
                     session.stage(np, "failed", dt, None, error=out)
                 first_error = first_error or out
             elif type(out) is _Paused:
                 # named by its path ("inner/approval") when the pause is nested
-                records.append((out.info.node_name, superstep, dt, "paused", span, None,
+                records.append((out.info.node_name, step_no, dt, "paused", span, None,
                                 False, None, out.inner_log))
                 if session is not None:
                     session.stage(np, "paused", dt, None)
                 first_pause = first_pause or out
             elif np.kind == GATE:
-                records.append((np.name, superstep, dt, "completed", span, None,
+                records.append((np.name, step_no, dt, "completed", span, None,
                                 hit, out[0], log))
                 if session is not None:
                     session.stage(np, "completed", dt, out, cached=hit, decision=out[0])
                 sched.commit_gate(n, out[0], out[1])
             else:
-                records.append((np.name, superstep, dt, "completed", span, None,
+                records.append((np.name, step_no, dt, "completed", span, None,
                                 hit, None, log))
                 if session is not None:
                     session.stage(np, "completed", dt, out, cached=hit)
@@ -396,6 +399,10 @@ class AsyncRunner(BaseRunner):
             if feats.checks is not None:
                 feats.check_inputs(feats.checks, np.index, args, sched)
             key = cache_key(feats, np, args)
+            if key and np.kind == INTERRUPT and prepared.answers and all(
+                s in prepared.answers for s in np.out_slots
+            ):
+                key = ""  # a supplied answer wins over the cache and is never stored
             if key:
                 hit, stored = feats.cache.get(key)
             if hit:
@@ -555,15 +562,20 @@ class AsyncRunner(BaseRunner):
         items = prep.expand_map(merged, names, mode, clone)
         limit = resolve_max_iterations(None)
         t0 = time.perf_counter()
-        disp = feats.dispatcher if feats is not None and top else None
-        if disp is not None and feats is not None:
-            await disp.emit_async(ev.map_start(feats, len(items)))
-        parent = (feats.run_span if top else span) if feats is not None else None
+        # The map is a run of its own (events, spans): the top-level call's, or, for a
+        # map_over GraphNode, a child of the node's span. An empty map emits nothing.
+        map_feats = feats
+        if feats is not None and not top:
+            map_feats = feats.nested(plan, span, new_run_id()) if span is not None else None
+        disp = map_feats.dispatcher if map_feats is not None and items else None
+        if disp is not None and map_feats is not None:
+            await disp.emit_async(ev.map_start(map_feats, len(items)))
+        parent = map_feats.run_span if map_feats is not None else None
 
         async def run_item(item: dict[str, Any]) -> RunResult:
             item_feats = (
-                feats.nested(plan, parent, new_run_id())
-                if feats is not None and parent is not None else None
+                map_feats.nested(plan, parent, new_run_id())
+                if map_feats is not None and parent is not None else None
             )
             try:
                 prepared = prep.prepare(plan, item)
@@ -577,12 +589,13 @@ class AsyncRunner(BaseRunner):
         try:
             result = await run_map_async(
                 plan, items, names, mode, error_handling, ctx.limit, run_item,
-                run_id=feats.run_id if top and feats is not None else None,
+                run_id=map_feats.run_id if map_feats is not None and items else None,
             )
         except Exception as exc:
-            if disp is not None and feats is not None:
-                await disp.emit_async(ev.run_end(feats, RunStatus.FAILED, exc, t0))
+            if disp is not None and map_feats is not None:
+                await disp.emit_async(ev.run_end(map_feats, RunStatus.FAILED, exc, t0))
             raise
-        if disp is not None and feats is not None:
-            await disp.emit_async(ev.run_end(feats, map_status(result), None, t0))
+        if disp is not None and map_feats is not None:
+            failed = next((r.error for r in result.results if r.failed), None)
+            await disp.emit_async(ev.run_end(map_feats, map_status(result), failed, t0))
         return result

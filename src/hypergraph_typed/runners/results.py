@@ -336,7 +336,7 @@ class RunResult(Generic[Spec]):
 
 
 @dataclasses.dataclass(frozen=True)
-class MapResult(Sequence[RunResult]):
+class MapResult(Sequence[RunResult], Generic[Spec]):
     """Results of ``map()``: one ``RunResult`` per item, in input order."""
 
     results: tuple[RunResult, ...]

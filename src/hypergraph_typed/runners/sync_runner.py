@@ -188,6 +188,8 @@ class SyncRunner(BaseRunner):
         commit = sched.commit
         add_record = records.append
         fast = feats is None
+        if feats is not None:
+            feats.base = first_superstep
         disp = feats.dispatcher if feats is not None else None
         if disp is not None and feats is not None:
             disp.emit(ev.run_start(feats))
@@ -259,7 +261,7 @@ class SyncRunner(BaseRunner):
                 np = nodes[n]
                 if feats is not None:
                     done.append((n, self._instrumented(
-                        np, args, nested, feats, superstep, records, sched)))
+                        np, args, nested, feats, superstep - feats.base, records, sched)))
                     continue
                 start = perf()
                 try:
@@ -422,15 +424,20 @@ class SyncRunner(BaseRunner):
         items = prep.expand_map(merged, names, mode, clone)
         limit = resolve_max_iterations(None)
         t0 = time.perf_counter()
-        disp = feats.dispatcher if feats is not None and top else None
-        if disp is not None and feats is not None:
-            disp.emit(ev.map_start(feats, len(items)))
-        parent = (feats.run_span if top else span) if feats is not None else None
+        # The map is a run of its own (events, spans): the top-level call's, or, for a
+        # map_over GraphNode, a child of the node's span. An empty map emits nothing.
+        map_feats = feats
+        if feats is not None and not top:
+            map_feats = feats.nested(plan, span, new_run_id()) if span is not None else None
+        disp = map_feats.dispatcher if map_feats is not None and items else None
+        if disp is not None and map_feats is not None:
+            disp.emit(ev.map_start(map_feats, len(items)))
+        parent = map_feats.run_span if map_feats is not None else None
 
         def run_item(item: dict[str, Any]) -> RunResult:
             item_feats = (
-                feats.nested(plan, parent, new_run_id())
-                if feats is not None and parent is not None else None
+                map_feats.nested(plan, parent, new_run_id())
+                if map_feats is not None and parent is not None else None
             )
             try:
                 prepared = prep.prepare(plan, item)
@@ -442,12 +449,13 @@ class SyncRunner(BaseRunner):
         try:
             result = run_map_sync(
                 plan, items, names, mode, error_handling, run_item,
-                run_id=feats.run_id if top and feats is not None else None,
+                run_id=map_feats.run_id if map_feats is not None and items else None,
             )
         except Exception as exc:
-            if disp is not None and feats is not None:
-                disp.emit(ev.run_end(feats, RunStatus.FAILED, exc, t0))
+            if disp is not None and map_feats is not None:
+                disp.emit(ev.run_end(map_feats, RunStatus.FAILED, exc, t0))
             raise
-        if disp is not None and feats is not None:
-            disp.emit(ev.run_end(feats, map_status(result), None, t0))
+        if disp is not None and map_feats is not None:
+            failed = next((r.error for r in result.results if r.failed), None)
+            disp.emit(ev.run_end(map_feats, map_status(result), failed, t0))
         return result

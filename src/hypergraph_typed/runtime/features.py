@@ -22,7 +22,7 @@ class RunFeatures:
     """What one run (or one nested run) does besides calling nodes."""
 
     __slots__ = (
-        "cache", "check_inputs", "check_outputs", "checks", "dispatcher", "graph_name",
+        "base", "cache", "check_inputs", "check_outputs", "checks", "dispatcher", "graph_name",
         "parent_span", "run_id", "run_span", "session", "type_check", "workflow_id",
     )
 
@@ -45,6 +45,9 @@ class RunFeatures:
         self.parent_span = parent_span
         self.graph_name = plan.graph_name
         self.workflow_id = workflow_id
+        # First superstep number of this call (a resumed run continues the stored
+        # numbering); run logs count from 0 within the call.
+        self.base = 0
 
     def nested(self, plan: ExecutionPlan, parent_span: str, run_id: str) -> RunFeatures:
         """Features of a GraphNode's inner run: same processors, cache and checks; no store."""
@@ -84,11 +87,30 @@ def to_cached(np: NodePlan, out: Any) -> dict[str, Any]:
 
 
 def from_cached(np: NodePlan, stored: dict[str, Any]) -> Any:
-    """Rebuild the runner's output tuple from a cached output dict."""
+    """Rebuild the runner's output tuple from a cached output dict.
+
+    The key ignores the node name and the output names, so the entry may have been
+    written by another node of the same function under other output names
+    (``with_outputs``, or two ``FunctionNode``s of one function). The dict keeps the
+    order in which the function returned the values, so they are mapped by position,
+    which is right whatever the names are (even swapped ones).
+    """
     if np.kind == GATE:
         decision = stored[_DECISION]
         return (decision, np.node.selected_targets(decision))
-    return tuple(stored.get(name, MISSING) for name in np.node.data_outputs)
+    names = np.node.data_outputs
+    values = tuple(stored.values())
+    if len(values) == len(names):
+        return values
+    if len(values) == 1:
+        # written by a single-output node: that is the whole return value; split it
+        from hypergraph_typed.runtime.execute import split_outputs
+
+        return split_outputs(np, values[0])
+    if len(names) == 1:
+        # written by a multi-output node: its outputs together are the return value
+        return (values,)
+    return tuple(stored.get(name, MISSING) for name in names)
 
 
 def outputs_dict(np: NodePlan, out: Any) -> dict[str, Any]:
