@@ -410,3 +410,40 @@ def test_durability_controls_when_steps_are_written(tmp_path: Path, durability: 
     assert result["b"] == 3
     assert seen == ([0] if durability == "exit" else [1])
     assert [s.node_name for s in cp.steps("d")] == ["first", "second"]
+
+
+# -- nested graphs are child runs -------------------------------------------------------
+def test_nested_interrupt_is_a_child_run_that_resumes_in_place(cp: Any) -> None:
+    calls: list[str] = []
+
+    @node(output_name="notes")
+    def prepare(draft: str) -> str:
+        calls.append(draft)
+        return f"notes on {draft}"
+
+    @interrupt(output_name="decision")
+    def review(notes: str) -> str | None:
+        return None
+
+    inner = Graph([prepare, review], name="inner").as_node()
+    outer = Graph([generate_draft, inner, finalize], name="outer")
+    runner = AsyncRunner(checkpointer=cp)
+    paused = arun(runner.run(outer, {"prompt": "p"}, workflow_id="n1"))
+    assert paused.pause is not None
+    assert paused.pause.node_name == "inner/review" and paused.pause.response_key == "inner.decision"
+    child = cp.get_run("n1/inner")
+    assert child is not None and child.parent_run_id == "n1"
+    assert child.status is WorkflowStatus.PAUSED
+    done = arun(runner.run(outer, {"inner.decision": "ship it"}, workflow_id="n1"))
+    assert done.completed and done["result"] == "Published: ship it"
+    assert calls == ["Blog post about: p"]  # the inner node before the pause ran once
+    inner_steps = [(s.node_name, s.status) for s in cp.steps("n1/inner")]
+    assert inner_steps == [
+        ("prepare", StepStatus.COMPLETED),
+        ("review", StepStatus.PAUSED),
+        ("review", StepStatus.COMPLETED),
+    ]
+    assert cp.get_run("n1/inner").status is WorkflowStatus.COMPLETED
+    gn_steps = [s for s in cp.steps("n1") if s.node_name == "inner"]
+    assert [s.status for s in gn_steps] == [StepStatus.PAUSED, StepStatus.COMPLETED]
+    assert {s.child_run_id for s in gn_steps} == {"n1/inner"}

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_typed._sentinels import MISSING
+from hypergraph_typed.checkpointers.types import WorkflowStatus
 from hypergraph_typed.compiler.plan import FUNCTION, GATE, GRAPH, INTERRUPT, ExecutionPlan, NodePlan
 from hypergraph_typed.events.types import new_span_id
 from hypergraph_typed.exceptions import (
@@ -159,7 +160,7 @@ class AsyncRunner(BaseRunner):
                 sched, superstep = persist.restore(plan, steps, inputs)
                 session = persist.CheckpointSession(
                     cp, plan, wid, claim, next_index=1 + max((s.index for s in steps), default=-1),
-                    node_count=run.node_count, error_count=run.error_count,
+                    node_count=run.node_count, error_count=run.error_count, steps=steps,
                 )
                 prepared = persist.resume_prepared(plan, inputs, merged)
                 return await self._run_session(
@@ -492,6 +493,15 @@ class AsyncRunner(BaseRunner):
             # Keys were mapped to the inner graph's names by the plan (nested_resume).
             inner_values.update(answers)
         if gn.map_config is None:
+            if feats is not None and feats.session is not None and span is not None:
+                result = await self._run_child(
+                    np, inner_plan, dict(zip(gn.inner_inputs, args)), answers or {}, ctx,
+                    feats, span,
+                )
+                if result.paused:
+                    assert result.pause is not None
+                    return _Paused(nested_pause(np.name, gn, result.pause), result.log), None
+                return tuple(result.values.get(o, MISSING) for o in gn.inner_outputs), result.log
             prepared = prep.prepare(inner_plan, inner_values)
             inner_feats = (
                 feats.nested(inner_plan, span, new_run_id())
@@ -516,6 +526,50 @@ class AsyncRunner(BaseRunner):
             feats, span,
         )
         return map_outputs(gn, mapped), mapped.log
+
+    async def _run_child(
+        self, np: NodePlan, plan: ExecutionPlan, inputs: dict[str, Any],
+        answers: dict[str, Any], ctx: _Ctx, feats: RunFeatures, span: str,
+    ) -> RunResult:
+        """A GraphNode inside a checkpointed run: its own run "{workflow}/{node}".
+
+        A paused child resumes from its own steps (inner nodes that ran are not run
+        again); a child that already completed (the parent crashed before recording it)
+        yields its stored results.
+        """
+        parent = feats.session
+        assert parent is not None
+        cp = parent.checkpointer
+        child_id = parent.child_id(np.name)
+        run, steps, stored = await cp.load_for_resume_async(child_id)
+        sched: Scheduler | None = None
+        superstep = 0
+        if run is None:
+            values = {**inputs, **answers}
+            prepared = prep.prepare(plan, values)
+            created = await cp.create_run_new_async(
+                child_id, graph_name=plan.graph_name, parent_run_id=parent.workflow_id,
+                config=persist.graph_config(plan),
+            )
+            _, others = persist.split_values(plan, values, fresh=True)
+            session = persist.CheckpointSession(cp, plan, child_id, created.claim, inputs=others)
+        else:
+            if run.status is not WorkflowStatus.COMPLETED:
+                persist.check_resume(plan, run, answers, steps)
+            claim = await cp.claim_run_async(child_id, run.claim)
+            sched, superstep = persist.restore(plan, steps, stored)
+            session = persist.CheckpointSession(
+                cp, plan, child_id, claim, next_index=1 + max((s.index for s in steps), default=-1),
+                node_count=run.node_count, error_count=run.error_count, steps=steps,
+            )
+            prepared = persist.resume_prepared(plan, stored, answers)
+        inner = feats.nested(plan, span, new_run_id())
+        inner.session = session
+        inner.workflow_id = child_id
+        return await self._run_plan(
+            plan, prepared, resolve_max_iterations(None), "raise", "ignore", ctx, inner,
+            sched, superstep,
+        )
 
     async def map(  # type: ignore[override]
         self,

@@ -116,7 +116,7 @@ class SyncRunner(BaseRunner):
                 sched, superstep = persist.restore(plan, steps, inputs)
                 session = persist.CheckpointSession(
                     cp, plan, wid, claim, next_index=1 + max((s.index for s in steps), default=-1),
-                    node_count=run.node_count, error_count=run.error_count,
+                    node_count=run.node_count, error_count=run.error_count, steps=steps,
                 )
                 prepared = persist.resume_prepared(plan, inputs, merged)
                 return self._run_session(

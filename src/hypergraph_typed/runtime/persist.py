@@ -18,7 +18,7 @@ from typing import Any
 
 from hypergraph_typed._sentinels import END, MISSING
 from hypergraph_typed.checkpointers.types import StepRecord, StepStatus, WorkflowStatus
-from hypergraph_typed.compiler.plan import GATE, INTERRUPT, ExecutionPlan, NodePlan
+from hypergraph_typed.compiler.plan import GATE, GRAPH, INTERRUPT, ExecutionPlan, NodePlan
 from hypergraph_typed.exceptions import (
     ConcurrentRunError,
     GraphChangedError,
@@ -41,14 +41,14 @@ class CheckpointSession:
     """Step writer for one checkpointed call (see module docstring)."""
 
     __slots__ = (
-        "_sealed", "_staged", "at_exit", "checkpointer", "claim", "error_count", "inputs", "next_index",
+        "_sealed", "_staged", "at_exit", "checkpointer", "child_counts", "claim", "error_count", "inputs", "next_index",
         "node_count", "plan", "started", "workflow_id",
     )
 
     def __init__(
         self, checkpointer: Any, plan: ExecutionPlan, workflow_id: str, claim: int, *,
         next_index: int = 0, node_count: int = 0, error_count: int = 0,
-        inputs: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None, steps: list[StepRecord] | None = None,
     ) -> None:
         self.checkpointer = checkpointer
         self.plan = plan
@@ -61,22 +61,38 @@ class CheckpointSession:
         self._staged: list[tuple[Any, ...]] = []
         self._sealed: list[StepRecord] = []
         self.started = False
+        # GraphNode visits so far, by node: a nested run is persisted as the child run
+        # "{workflow}/{node}" ("/{n}" appended for the n-th later visit in a cycle).
+        self.child_counts: dict[str, int] = {}
+        for rec in steps or ():
+            if rec.child_run_id is not None and rec.status is StepStatus.COMPLETED:
+                self.child_counts[rec.node_name] = self.child_counts.get(rec.node_name, 0) + 1
         # durability="exit": everything is written once, when the call ends.
         policy = getattr(checkpointer, "policy", None)
         self.at_exit = getattr(policy, "durability", None) == "exit"
+
+    def child_id(self, node_name: str) -> str:
+        count = self.child_counts.get(node_name, 0)
+        base = f"{self.workflow_id}/{node_name}"
+        return base if count == 0 else f"{base}/{count}"
 
     def stage(
         self, np: NodePlan, status: str, seconds: float, out: Any, *,
         error: BaseException | None = None, cached: bool = False, decision: Any = None,
     ) -> None:
-        self._staged.append((np, status, seconds, out, error, cached, decision))
+        child = None
+        if np.kind == GRAPH and np.node.map_config is None:
+            child = self.child_id(np.name)
+            if status == "completed":
+                self.child_counts[np.name] = self.child_counts.get(np.name, 0) + 1
+        self._staged.append((np, status, seconds, out, error, cached, decision, child))
 
     def _records(self, sched: Scheduler, superstep: int) -> list[StepRecord]:
         staged = sorted(self._staged, key=lambda s: s[0].index)  # graph node order
         self._staged = []
         now = datetime.now(timezone.utc)
         records = []
-        for np, status, seconds, out, error, cached, decision in staged:
+        for np, status, seconds, out, error, cached, decision, child in staged:
             versions: dict[str, int] = {}
             consumed = sched.consumed[np.index]
             if consumed is not None:
@@ -91,7 +107,7 @@ class CheckpointSession:
                 duration_ms=round(seconds * 1000, 3), cached=cached, decision=decision,
                 error=None if error is None else f"{type(error).__name__}: {error}",
                 node_type=type(np.node).__name__, created_at=now,
-                completed_at=now if status != "paused" else None,
+                completed_at=now if status != "paused" else None, child_run_id=child,
             ))
             self.next_index += 1
             self.node_count += 1
