@@ -15,8 +15,17 @@ import json
 import sys
 from typing import Any
 
-BASELINE_OF = {"sync": "baseline", "async": "async-baseline"}
-RUNNER_ORDER = ("baseline", "async-baseline", "sync", "async")
+# Each row is compared with the row of its baseline runner in the same case: runners
+# with the plain loop, edge checks with checks off, durable stores with memory.
+BASELINE_OF = {
+    "sync": "baseline", "async": "async-baseline",
+    "sync-edges": "sync-off", "async-edges": "async-off",
+    "sqlite": "memory", "postgres": "memory",
+}
+RUNNER_ORDER = (
+    "baseline", "async-baseline", "sync", "async", "sync-off", "sync-edges", "async-off",
+    "async-edges", "memory", "sqlite", "postgres",
+)
 
 
 def load(path: str) -> dict[tuple[str, str], dict[str, Any]]:
