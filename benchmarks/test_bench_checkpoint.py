@@ -20,25 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from approval_flow import approval, finalize, generate_draft
 
-from hypergraph_typed import AsyncRunner, Graph, interrupt, node
+from hypergraph_typed import AsyncRunner, Graph
 
 PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
-
-
-@node(output_name="draft")
-def generate_draft(prompt: str) -> str:
-    return f"Blog post about: {prompt}"
-
-
-@interrupt(output_name="decision")
-def approval(draft: str) -> str | None:
-    return None
-
-
-@node(output_name="result")
-def finalize(decision: str) -> str:
-    return f"Published: {decision}"
 
 
 GRAPH = Graph([generate_draft, approval, finalize])

@@ -12,23 +12,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from hypergraph_typed import AsyncRunner, Graph, interrupt, node
+from approval_flow import approval, finalize, generate_draft
 
-
-@node(output_name="draft")
-def generate_draft(prompt: str) -> str:
-    return f"Blog post about: {prompt}"
-
-
-@interrupt(output_name="decision")
-def approval(draft: str) -> str | None:
-    return None
-
-
-@node(output_name="result")
-def finalize(decision: str) -> str:
-    return f"Published: {decision}"
-
+from hypergraph_typed import AsyncRunner, Graph
 
 GRAPH = Graph([generate_draft, approval, finalize])
 GRAPH.compile()

@@ -3,7 +3,8 @@
 Usage: ``python checkpoint_worker.py BACKEND LOCATION MODE WORKFLOW_ID [ARG]`` where
 BACKEND is ``sqlite`` (LOCATION: the database file) or ``postgres`` (LOCATION: the
 schema). The graphs live here so that the test process and the workers build the very
-same graphs (same structural hash). Nodes coordinate with the test through files in the
+same graphs (same structural hash); the chat is the seed's, from
+``examples/persistent_chat.py``. Nodes coordinate with the test through files in the
 directory named by ``HGT_GATE_DIR``.
 """
 
@@ -17,7 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hypergraph_typed import END, AsyncRunner, Graph, interrupt, node, route
+from persistent_chat import CHAT
+
+from hypergraph_typed import AsyncRunner, Graph, interrupt, node
 
 PG_DSN = os.environ.get(
     "HYPERGRAPH_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test user=postgres"
@@ -82,48 +85,6 @@ def publish(decision: str) -> str:
 
 REVIEW = Graph([draft, approve, publish], name="review")
 
-# -- the seed's persistent chat (two processes, one turn each) ---------------------------
-Messages = list[dict[str, str]]
-
-
-@interrupt(output_name="user_input")
-def wait_for_user(messages: Messages) -> str | None:
-    return None
-
-
-@node(output_name="messages")
-def add_user_message(messages: Messages, user_input: str) -> Messages:
-    return [*messages, {"role": "user", "content": user_input}]
-
-
-@node(output_name="response")
-def generate(messages: Messages) -> str:
-    return f"echo: {messages[-1]['content']} (pid {os.getpid()})"
-
-
-@node(output_name="messages")
-def add_response(messages: Messages, response: str) -> Messages:
-    return [*messages, {"role": "assistant", "content": response}]
-
-
-@route(targets=["wait_for_user", END])
-def should_continue(messages: Messages) -> Any:
-    return END if messages[-2]["content"] == "bye" else "wait_for_user"
-
-
-CHAT = Graph(
-    [wait_for_user, add_user_message, generate, add_response, should_continue],
-    edges=[
-        (wait_for_user, add_user_message),
-        (add_user_message, generate),
-        (generate, add_response),
-        (add_response, should_continue),
-    ],
-    shared=["messages"],
-    entrypoint="add_user_message",
-    name="chat",
-).bind(messages=[])
-
 GRAPHS = {"job": JOB, "review": REVIEW, "chat": CHAT}
 
 
@@ -151,7 +112,7 @@ async def main(argv: list[str]) -> dict[str, Any]:
         closing = cp.close()
         if asyncio.iscoroutine(closing):
             await closing
-    return {"status": result.status.value, "values": result.values}
+    return {"status": result.status.value, "values": result.values, "pid": os.getpid()}
 
 
 if __name__ == "__main__":

@@ -393,7 +393,9 @@ def test_example_nested_review(capsys: pytest.CaptureFixture[str]) -> None:
     assert "SyncRunner:" in out and "AsyncRunner.map:" in out and "map_over:" in out
 
 
-@pytest.mark.parametrize("name", ["approval_flow", "multi_turn_chat", "nested_review"])
+@pytest.mark.parametrize(
+    "name", ["approval_flow", "multi_turn_chat", "nested_review", "persistent_chat"]
+)
 def test_examples_run_as_scripts(name: str) -> None:
     proc = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py")],
@@ -401,3 +403,18 @@ def test_examples_run_as_scripts(name: str) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
+
+
+def test_example_persistent_chat(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    example = load_example("persistent_chat")
+    example.main([])
+    out = capsys.readouterr().out
+    assert "user: 'Hello!' -> bot: 'echo: Hello!' (paused)" in out
+    assert "user: 'bye' -> bot: 'echo: bye' (completed)" in out
+    assert "after the end: WorkflowAlreadyCompletedError" in out
+    assert out.count("wait_for_user | paused") == 2 and out.count("wait_for_user | completed") == 2
+    # one turn per call, the way two separate processes would drive it
+    db = tmp_path / "chat.db"
+    example.main(["--db", str(db), "--workflow", "w", "--say", "first"])
+    example.main(["--db", str(db), "--workflow", "w", "--say", "second"])
+    assert capsys.readouterr().out.splitlines() == ["echo: first (paused)", "echo: second (paused)"]

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from approval_flow import approval, finalize, generate_draft
+from persistent_chat import CHAT
 
 from checkpoint_backends import make_backend
 from hypergraph_typed import (
-    END,
     AsyncRunner,
     Graph,
     GraphChangedError,
@@ -27,7 +28,6 @@ from hypergraph_typed import (
     WorkflowForkError,
     interrupt,
     node,
-    route,
 )
 from hypergraph_typed.checkpointers import MemoryCheckpointer, StepStatus, WorkflowStatus
 from hypergraph_typed.events import EventProcessor, RunStartEvent
@@ -41,21 +41,6 @@ def cp(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
 
 
 # -- the seed's draft -> approval -> finalize ------------------------------------------
-@node(output_name="draft")
-def generate_draft(prompt: str) -> str:
-    return f"Blog post about: {prompt}"
-
-
-@interrupt(output_name="decision")
-def approval(draft: str) -> str | None:
-    return None
-
-
-@node(output_name="result")
-def finalize(decision: str) -> str:
-    return f"Published: {decision}"
-
-
 REVIEW = Graph([generate_draft, approval, finalize], name="review")
 
 
@@ -261,49 +246,7 @@ def test_unserializable_output_names_node_and_output(cp: Any) -> None:
     assert list(cp.steps("s")) == []
 
 
-# -- the seed's persistent multi-turn chat ----------------------------------------------
-Messages = list[dict[str, str]]
-
-
-@interrupt(output_name="user_input")
-def wait_for_user(messages: Messages) -> str | None:
-    return None
-
-
-@node(output_name="messages")
-def add_user_message(messages: Messages, user_input: str) -> Messages:
-    return [*messages, {"role": "user", "content": user_input}]
-
-
-@node(output_name="response")
-def generate(messages: Messages) -> str:
-    return f"echo: {messages[-1]['content']}"
-
-
-@node(output_name="messages")
-def add_response(messages: Messages, response: str) -> Messages:
-    return [*messages, {"role": "assistant", "content": response}]
-
-
-@route(targets=["wait_for_user", END])
-def should_continue(messages: Messages) -> Any:
-    return END if messages[-2]["content"] == "bye" else "wait_for_user"
-
-
-CHAT = Graph(
-    [wait_for_user, add_user_message, generate, add_response, should_continue],
-    edges=[
-        (wait_for_user, add_user_message),
-        (add_user_message, generate),
-        (generate, add_response),
-        (add_response, should_continue),
-    ],
-    shared=["messages"],
-    entrypoint="add_user_message",
-    name="chat",
-).bind(messages=[])
-
-
+# -- the seed's persistent multi-turn chat (examples/persistent_chat.py) ---------------
 def test_persistent_multi_turn_chat(cp: Any) -> None:
     runner = AsyncRunner(checkpointer=cp)
     r1 = arun(runner.run(CHAT, {"user_input": "Hello!"}, workflow_id="chat-1"))
