@@ -9,14 +9,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph_typed._sentinels import MISSING
-from hypergraph_typed.checkpointers.types import WorkflowStatus
 from hypergraph_typed.compiler.plan import FUNCTION, GATE, GRAPH, INTERRUPT, ExecutionPlan, NodePlan
 from hypergraph_typed.events.types import new_span_id
 from hypergraph_typed.exceptions import (
     EdgeTypeError,
     InfiniteLoopError,
     MissingInputError,
-    WorkflowForkError,
 )
 from hypergraph_typed.runners import _prepare as prep
 from hypergraph_typed.runners.base import BaseRunner, finish, resolve_max_iterations
@@ -30,6 +28,7 @@ from hypergraph_typed.runners.results import (
     RunStatus,
     new_run_id,
 )
+from hypergraph_typed.runtime import checkpointed_start as cs
 from hypergraph_typed.runtime import event_factory as ev
 from hypergraph_typed.runtime import persist
 from hypergraph_typed.runtime.execute import (
@@ -140,63 +139,13 @@ class AsyncRunner(BaseRunner):
     ) -> RunResult:
         """The spec's resume / fork / retry rules, then the run with a step writer."""
         cp = self.checkpointer
-        wid = workflow_id or persist.new_workflow_id()
-        src_inputs: dict[str, Any] = {}
-        if fork_from is not None or retry_from is not None:
-            src = fork_from or retry_from
-            if retry_from is not None:
-                wid, checkpoint = await cp.retry_workflow_async(retry_from, workflow_id=workflow_id)
-            else:
-                wid, checkpoint = await cp.fork_workflow_async(src, workflow_id=workflow_id)
-            src_inputs = await cp.get_inputs_async(src)
-        elif checkpoint is None:
-            run, steps, inputs = await cp.load_for_resume_async(wid)
-            if run is not None and override_workflow:
-                src_inputs = inputs
-                wid, checkpoint = await cp.fork_workflow_async(wid)
-            elif run is not None:
-                persist.check_resume(plan, run, merged, steps)
-                claim = await cp.claim_run_async(wid, run.claim)
-                sched, superstep = persist.restore(plan, steps, inputs)
-                session = persist.CheckpointSession(
-                    cp, plan, wid, claim, next_index=1 + max((s.index for s in steps), default=-1),
-                    node_count=run.node_count, error_count=run.error_count, steps=steps,
-                )
-                prepared = persist.resume_prepared(plan, inputs, merged)
-                return await self._run_session(
-                    plan, prepared, limit, error_handling, on_missing, ctx, dispatcher, session,
-                    sched, superstep,
-                )
-        if checkpoint is not None:
-            if await cp.get_run_async(wid) is not None:
-                raise WorkflowForkError(
-                    f"Workflow {wid!r} already exists; a run from a checkpoint starts a new "
-                    "lineage. Pass a new workflow_id (or none, to generate one)"
-                )
-            answers, others = persist.split_values(plan, merged)
-            run = await cp.create_run_new_async(
-                wid, graph_name=plan.graph_name, forked_from=checkpoint.source_run_id,
-                fork_superstep=checkpoint.source_superstep, retry_of=checkpoint.retry_of,
-                retry_index=checkpoint.retry_index, config=persist.graph_config(plan),
-            )
-            sched, superstep = persist.restore(plan, checkpoint.steps, src_inputs, checkpoint.values)
-            persist.override(sched, plan, others)
-            session = persist.CheckpointSession(
-                cp, plan, wid, run.claim, inputs={**src_inputs, **others}
-            )
-            prepared = persist.resume_prepared(plan, src_inputs, answers)
-            return await self._run_session(
-                plan, prepared, limit, error_handling, on_missing, ctx, dispatcher, session,
-                sched, superstep,
-            )
-        prepared = prep.prepare(plan, merged)
-        run = await cp.create_run_new_async(
-            wid, graph_name=plan.graph_name, config=persist.graph_config(plan)
-        )
-        _, others = persist.split_values(plan, merged, fresh=True)
-        session = persist.CheckpointSession(cp, plan, wid, run.claim, inputs=others)
+        begin = await cs.drive_async(cp, cs.start(
+            cp, plan, merged, checkpoint=checkpoint, workflow_id=workflow_id,
+            override_workflow=override_workflow, fork_from=fork_from, retry_from=retry_from,
+        ))
         return await self._run_session(
-            plan, prepared, limit, error_handling, on_missing, ctx, dispatcher, session, None, 0
+            plan, begin.prepared, limit, error_handling, on_missing, ctx, dispatcher,
+            begin.session, begin.sched, begin.superstep,
         )
 
     async def _run_session(
@@ -540,35 +489,15 @@ class AsyncRunner(BaseRunner):
         parent = feats.session
         assert parent is not None
         cp = parent.checkpointer
-        child_id = parent.child_id(np.name)
-        run, steps, stored = await cp.load_for_resume_async(child_id)
-        sched: Scheduler | None = None
-        superstep = 0
-        if run is None:
-            values = {**inputs, **answers}
-            prepared = prep.prepare(plan, values)
-            created = await cp.create_run_new_async(
-                child_id, graph_name=plan.graph_name, parent_run_id=parent.workflow_id,
-                config=persist.graph_config(plan),
-            )
-            _, others = persist.split_values(plan, values, fresh=True)
-            session = persist.CheckpointSession(cp, plan, child_id, created.claim, inputs=others)
-        else:
-            if run.status is not WorkflowStatus.COMPLETED:
-                persist.check_resume(plan, run, answers, steps)
-            claim = await cp.claim_run_async(child_id, run.claim)
-            sched, superstep = persist.restore(plan, steps, stored)
-            session = persist.CheckpointSession(
-                cp, plan, child_id, claim, next_index=1 + max((s.index for s in steps), default=-1),
-                node_count=run.node_count, error_count=run.error_count, steps=steps,
-            )
-            prepared = persist.resume_prepared(plan, stored, answers)
+        begin = await cs.drive_async(cp, cs.start_child(
+            cp, plan, parent.child_id(np.name), parent.workflow_id, inputs, answers
+        ))
         inner = feats.nested(plan, span, new_run_id())
-        inner.session = session
-        inner.workflow_id = child_id
+        inner.session = begin.session
+        inner.workflow_id = begin.session.workflow_id
         return await self._run_plan(
-            plan, prepared, resolve_max_iterations(None), "raise", "ignore", ctx, inner,
-            sched, superstep,
+            plan, begin.prepared, resolve_max_iterations(None), "raise", "ignore", ctx, inner,
+            begin.sched, begin.superstep,
         )
 
     async def map(  # type: ignore[override]

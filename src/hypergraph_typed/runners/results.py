@@ -12,8 +12,8 @@ from typing import Any, Generic, Literal, overload
 from typing_extensions import TypeVar
 
 ErrorHandling = Literal["raise", "continue"]
-# The static description of the graph that produced the result that the mypy plugin (hypergraph_typed_mypy)
-# fills in; ``Any`` without the plugin, so existing annotations keep working.
+# Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
+# ``Any`` otherwise, so annotations without it keep working.
 Spec = TypeVar("Spec", covariant=True, default=Any)
 
 

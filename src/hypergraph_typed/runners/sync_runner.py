@@ -13,7 +13,6 @@ from hypergraph_typed.exceptions import (
     EdgeTypeError,
     InfiniteLoopError,
     MissingInputError,
-    WorkflowForkError,
 )
 from hypergraph_typed.runners import _prepare as prep
 from hypergraph_typed.runners.base import BaseRunner, finish, resolve_max_iterations
@@ -26,6 +25,7 @@ from hypergraph_typed.runners.results import (
     RunStatus,
     new_run_id,
 )
+from hypergraph_typed.runtime import checkpointed_start as cs
 from hypergraph_typed.runtime import event_factory as ev
 from hypergraph_typed.runtime import persist
 from hypergraph_typed.runtime.execute import split_outputs
@@ -96,63 +96,13 @@ class SyncRunner(BaseRunner):
     ) -> RunResult:
         """The spec's resume / fork / retry rules, then the run with a step writer."""
         cp = self.checkpointer
-        wid = workflow_id or persist.new_workflow_id()
-        src_inputs: dict[str, Any] = {}
-        if fork_from is not None or retry_from is not None:
-            src = fork_from or retry_from
-            if retry_from is not None:
-                wid, checkpoint = cp.retry_workflow(retry_from, workflow_id=workflow_id)
-            else:
-                wid, checkpoint = cp.fork_workflow(src, workflow_id=workflow_id)
-            src_inputs = cp.get_inputs(src)
-        elif checkpoint is None:
-            run, steps, inputs = cp.load_for_resume(wid)
-            if run is not None and override_workflow:
-                src_inputs = inputs
-                wid, checkpoint = cp.fork_workflow(wid)
-            elif run is not None:
-                persist.check_resume(plan, run, merged, steps)
-                claim = cp.claim_run(wid, run.claim)
-                sched, superstep = persist.restore(plan, steps, inputs)
-                session = persist.CheckpointSession(
-                    cp, plan, wid, claim, next_index=1 + max((s.index for s in steps), default=-1),
-                    node_count=run.node_count, error_count=run.error_count, steps=steps,
-                )
-                prepared = persist.resume_prepared(plan, inputs, merged)
-                return self._run_session(
-                    plan, prepared, limit, error_handling, on_missing, dispatcher, session,
-                    sched, superstep,
-                )
-        if checkpoint is not None:
-            if cp.get_run(wid) is not None:
-                raise WorkflowForkError(
-                    f"Workflow {wid!r} already exists; a run from a checkpoint starts a new "
-                    "lineage. Pass a new workflow_id (or none, to generate one)"
-                )
-            answers, others = persist.split_values(plan, merged)
-            run = cp.create_run_new(
-                wid, graph_name=plan.graph_name, forked_from=checkpoint.source_run_id,
-                fork_superstep=checkpoint.source_superstep, retry_of=checkpoint.retry_of,
-                retry_index=checkpoint.retry_index, config=persist.graph_config(plan),
-            )
-            sched, superstep = persist.restore(plan, checkpoint.steps, src_inputs, checkpoint.values)
-            persist.override(sched, plan, others)
-            session = persist.CheckpointSession(
-                cp, plan, wid, run.claim, inputs={**src_inputs, **others}
-            )
-            prepared = persist.resume_prepared(plan, src_inputs, answers)
-            return self._run_session(
-                plan, prepared, limit, error_handling, on_missing, dispatcher, session,
-                sched, superstep,
-            )
-        prepared = prep.prepare(plan, merged)
-        run = cp.create_run_new(
-            wid, graph_name=plan.graph_name, config=persist.graph_config(plan)
-        )
-        _, others = persist.split_values(plan, merged, fresh=True)
-        session = persist.CheckpointSession(cp, plan, wid, run.claim, inputs=others)
+        begin = cs.drive_sync(cp, cs.start(
+            cp, plan, merged, checkpoint=checkpoint, workflow_id=workflow_id,
+            override_workflow=override_workflow, fork_from=fork_from, retry_from=retry_from,
+        ))
         return self._run_session(
-            plan, prepared, limit, error_handling, on_missing, dispatcher, session, None, 0
+            plan, begin.prepared, limit, error_handling, on_missing, dispatcher,
+            begin.session, begin.sched, begin.superstep,
         )
 
     def _run_session(
