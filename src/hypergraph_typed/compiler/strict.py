@@ -1,23 +1,25 @@
-"""``strict_types``: every data edge's producer type must be assignable to its consumer."""
+"""``strict_types``: every data edge's producer type must be assignable to its consumer.
+
+Types are read through ``edge_types`` (interrupt answers without ``None``, generators as
+the list they produce, nested graphs through their inner producers and consumers), and
+annotations are resolved here, when the strict graph is built, not at decoration.
+"""
 
 from __future__ import annotations
 
-import types
-import typing
-from typing import Any, Union
-
 from hypergraph_typed._config_error import GraphConfigError
+from hypergraph_typed.compiler.edge_types import Declared, input_types, output_type
 from hypergraph_typed.compiler.structure import Structure
 from hypergraph_typed.compiler.types import compatible, type_name
 
 
-def producer_type(node: Any, value: str) -> Any:
-    """The producer's annotation for ``value``; for interrupts, minus ``None`` (None pauses)."""
-    t = node.get_output_type(value)
-    if t is not None and node.is_interrupt and typing.get_origin(t) in (Union, types.UnionType):
-        members = [m for m in typing.get_args(t) if m is not type(None)]
-        t = members[0] if len(members) == 1 else Union[tuple(members)]
-    return t
+def _missing(d: Declared, src: str, dst: str, value: str) -> GraphConfigError:
+    fix = d.fix or "Annotate it"
+    return GraphConfigError(
+        f"Missing type annotation in strict_types mode: {d.where} {d.problem} "
+        f"(edge {src!r} -> {dst!r} carries {value!r}). {fix}, or build the graph with "
+        "strict_types=False"
+    )
 
 
 def check_strict_types(s: Structure) -> None:
@@ -26,21 +28,18 @@ def check_strict_types(s: Structure) -> None:
             continue
         src, dst = s.nodes[e.src], s.nodes[e.dst]
         for val in e.value_names:
-            out_t = producer_type(src, val)
-            in_t = dst.get_input_type(val)
-            if out_t is None or in_t is None:
-                side = (
-                    f"output {val!r} of {src.name!r}" if out_t is None
-                    else f"parameter {val!r} of {dst.name!r}"
-                )
-                raise GraphConfigError(
-                    f"Missing type annotation in strict_types mode: {side} on the edge "
-                    f"{src.name!r} -> {dst.name!r} has no (resolvable) annotation. Annotate it, "
-                    "or build the graph with strict_types=False"
-                )
-            if not compatible(out_t, in_t):
-                raise GraphConfigError(
-                    f"Type mismatch between nodes: {src.name!r} produces {val!r} as "
-                    f"{type_name(out_t)}, but {dst.name!r} expects {type_name(in_t)}. Change one "
-                    "annotation or convert the value in between"
-                )
+            out = output_type(src, val)
+            if out.type is None:
+                raise _missing(out, src.name, dst.name, val)
+            for inp in input_types(dst, val):
+                if inp.type is None:
+                    raise _missing(inp, src.name, dst.name, val)
+                if not compatible(out.type, inp.type):
+                    made = f" ({out.inner})" if out.inner else ""
+                    read = f" ({inp.inner})" if inp.inner else ""
+                    raise GraphConfigError(
+                        f"Type mismatch between nodes: {src.name!r}{made} produces {val!r} as "
+                        f"{type_name(out.type)}, but {dst.name!r}{read} expects "
+                        f"{type_name(inp.type)}. Change one annotation or convert the value "
+                        "in between"
+                    )

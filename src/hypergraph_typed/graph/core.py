@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypeVar
 
 from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed.compiler import scope as scope_mod
@@ -18,8 +20,12 @@ from hypergraph_typed.nodes.graph_node import GraphNode
 
 if TYPE_CHECKING:
     from hypergraph_typed.compiler.plan import ExecutionPlan
+    from hypergraph_typed.graph.mermaid import Direction
 
 _UNSET: Any = object()
+# Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
+# ``Any`` otherwise, so annotations without it keep working.
+Spec = TypeVar("Spec", covariant=True, default=Any)
 
 
 def _entry_names(value: object, s: Structure) -> list[str]:
@@ -44,7 +50,7 @@ def _entry_names(value: object, s: Structure) -> list[str]:
     return names
 
 
-class Graph:
+class Graph(Generic[Spec]):
     """Nodes wired by value name (or explicit ``edges``); immutable, compiled once."""
 
     __slots__ = (
@@ -475,6 +481,20 @@ class Graph:
 
     def as_node(self, *, name: str | None = None) -> GraphNode:
         return GraphNode(self, name=name)
+
+    def to_mermaid(
+        self,
+        *,
+        direction: Direction = "TD",
+        max_depth: int | None = None,
+        show_hidden: bool = False,
+    ) -> str:
+        """Mermaid ``flowchart`` source for this graph (see ``graph.mermaid.to_mermaid``)."""
+        from hypergraph_typed.graph.mermaid import to_mermaid
+
+        return to_mermaid(
+            self, direction=direction, max_depth=max_depth, show_hidden=show_hidden
+        )
 
     # -- compile -------------------------------------------------------------------
     def compile(self) -> ExecutionPlan:

@@ -9,7 +9,7 @@ import os
 import sys
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 _SKIP_KINDS = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
@@ -43,14 +43,121 @@ def positional_callable(func: Callable[..., Any]) -> bool:
 
 def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
     """Resolved annotations (forward references included); ``{}`` when unresolvable."""
-    try:
-        return typing.get_type_hints(func, include_extras=True)
-    except Exception:
-        return {}
+    return dict(LazyHints(func))
 
 
 def raw_annotations(func: Callable[..., Any]) -> dict[str, Any]:
     return dict(getattr(func, "__annotations__", {}) or {})
+
+
+def annotation_owner(func: Callable[..., Any]) -> Any:
+    """The object whose annotations describe a call of ``func``.
+
+    A partial is described by the function it wraps, a callable instance by its
+    ``__call__`` and a class by its ``__init__`` (the return type is the class itself).
+    """
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.isroutine(func):
+        return func
+    if inspect.isclass(func):
+        return func.__init__
+    try:
+        call = type(func).__call__
+    except AttributeError:
+        return func
+    return call if inspect.isroutine(call) else func
+
+
+def _globals_of(owner: Any) -> dict[str, Any]:
+    target = owner
+    while hasattr(target, "__wrapped__"):
+        target = target.__wrapped__
+    globalns = getattr(target, "__globals__", None)
+    return globalns if isinstance(globalns, dict) else {}
+
+
+class LazyHints(Mapping[str, Any]):
+    """A callable's resolved annotations, computed on first use instead of at decoration.
+
+    Decoration runs while the module is still loading, so a string annotation naming a
+    class defined further down cannot be resolved yet. Resolution is attempted when the
+    hints are first needed (a strict graph, an edge check); a success is cached, a failure
+    is retried once the module's globals have grown. Reads as ``{}`` while unresolvable,
+    so only code that asks for types (strict graphs, runtime checks) ever notices.
+    """
+
+    __slots__ = ("_failed_at", "_func", "_hints")
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self._func = func
+        self._hints: dict[str, Any] | None = None
+        self._failed_at = -2
+
+    def resolve(self) -> dict[str, Any] | None:
+        """The resolved hints, or ``None`` while some annotation cannot be resolved."""
+        hints = self._hints
+        if hints is not None:
+            return hints
+        owner = annotation_owner(self._func)
+        globalns = _globals_of(owner)
+        size = len(globalns)
+        if size == self._failed_at:
+            return None
+        try:
+            hints = typing.get_type_hints(owner, include_extras=True)
+        except Exception:
+            self._failed_at = size
+            return None
+        if inspect.isclass(self._func):
+            hints.pop("self", None)
+            hints["return"] = self._func
+        elif owner is not self._func and not isinstance(self._func, functools.partial):
+            hints.pop("self", None)  # a callable instance's __call__
+        self._hints = hints
+        return hints
+
+    def unresolved(self) -> tuple[tuple[str, str, str], ...]:
+        """``(key, annotation, reason)`` for each annotation that cannot be resolved now.
+
+        ``key`` is a parameter name or ``"return"``. Used only to explain a failure.
+        """
+        owner = annotation_owner(self._func)
+        globalns = _globals_of(owner)
+        out: list[tuple[str, str, str]] = []
+        for key, raw in raw_annotations(owner).items():
+            try:
+                _resolve_one(raw, globalns)
+            except Exception as exc:
+                text = raw if isinstance(raw, str) else repr(raw)
+                out.append((key, text, _reason(exc)))
+        return tuple(out)
+
+    def __getitem__(self, key: str) -> Any:
+        return (self.resolve() or {})[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.resolve() or {})
+
+    def __len__(self) -> int:
+        return len(self.resolve() or {})
+
+    def __repr__(self) -> str:
+        hints = self.resolve()
+        return f"LazyHints({hints!r})" if hints is not None else "LazyHints(<unresolved>)"
+
+
+def _resolve_one(annotation: Any, globalns: dict[str, Any]) -> Any:
+    def probe() -> None: ...
+
+    probe.__annotations__ = {"value": annotation}
+    return typing.get_type_hints(probe, globalns=globalns, include_extras=True)["value"]
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, NameError) and getattr(exc, "name", None):
+        return f"name {exc.name!r} is not defined"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def definition_hash(func: Callable[..., Any]) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import typing
 import warnings
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 import attrs
-from typing_extensions import ParamSpec
+from typing_extensions import ParamSpec, TypeVar
 
 from hypergraph_typed.nodes import _introspect as intro
 from hypergraph_typed.nodes.base import (
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
+# ``Any`` otherwise, so annotations without it keep working.
+Spec = TypeVar("Spec", covariant=True, default=Any)
 
 NameArg = str | tuple[str, ...] | None
 
@@ -52,7 +55,7 @@ def check_signal_names(
 
 
 @attrs.frozen(init=False, eq=False, repr=False, slots=False)
-class FunctionNode(HyperNode, Generic[P, R]):
+class FunctionNode(HyperNode, Generic[P, R, Spec]):
     """A node wrapping a plain (sync/async, optionally generator) function.
 
     Inputs come from the signature, outputs from ``output_name``. Calling the node
@@ -71,7 +74,7 @@ class FunctionNode(HyperNode, Generic[P, R]):
     is_generator: bool
     _params: tuple[str, ...]
     _param_defaults: dict[str, Any]
-    _hints: dict[str, Any]
+    _hints: intro.LazyHints
     _history: tuple[RenameEntry, ...]
     _hash: str
 
@@ -103,7 +106,7 @@ class FunctionNode(HyperNode, Generic[P, R]):
             params, defaults = intro.signature_params(func)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"Cannot read the signature of {node_name!r}: {exc}") from exc
-        hints = intro.type_hints(func)
+        hints = intro.LazyHints(func)
         self.__attrs_init__(
             func, node_name, params, data_outputs, emits, waits, bool(cache), bool(hide),
             intro.is_async_callable(func), intro.is_generator_callable(func),

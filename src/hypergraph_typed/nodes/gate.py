@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, Union
 
 import attrs
-from typing_extensions import ParamSpec
+from typing_extensions import ParamSpec, TypeVar
 
 from hypergraph_typed._sentinels import END, _EndType
 from hypergraph_typed.nodes import _introspect as intro
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
+# ``Any`` otherwise, so annotations without it keep working.
+Spec = TypeVar("Spec", covariant=True, default=Any)
 
 Target = Union[str, _EndType]
 
@@ -47,7 +50,7 @@ def _check_target(t: object, owner: str) -> Target:
 
 
 @attrs.frozen(init=False, eq=False, repr=False, slots=False)
-class GateNode(HyperNode, Generic[P, R]):
+class GateNode(HyperNode, Generic[P, R, Spec]):
     """Abstract gate: a sync routing function whose decision activates target nodes."""
 
     func: Callable[P, R]
@@ -62,7 +65,7 @@ class GateNode(HyperNode, Generic[P, R]):
     hide: bool
     _params: tuple[str, ...]
     _param_defaults: dict[str, Any]
-    _hints: dict[str, Any]
+    _hints: intro.LazyHints
     _history: tuple[RenameEntry, ...]
     _hash: str
 
@@ -94,7 +97,7 @@ class GateNode(HyperNode, Generic[P, R]):
         waits = intro.normalize_names(wait_for, "wait_for", gname)
         self.__attrs_init__(
             func, gname, params, emits, waits, targets, descriptions, bool(default_open),
-            bool(cache), bool(hide), params, defaults, intro.type_hints(func), (),
+            bool(cache), bool(hide), params, defaults, intro.LazyHints(func), (),
             intro.definition_hash(func),
         )
         if rename_inputs:
@@ -219,7 +222,7 @@ class GateNode(HyperNode, Generic[P, R]):
         raise NotImplementedError
 
 
-class RouteNode(GateNode[P, R]):
+class RouteNode(GateNode[P, R, Spec]):
     """Routes to one target (or several with ``multi_target=True``), or to ``END``."""
 
     fallback: Target | None
@@ -321,7 +324,7 @@ class RouteNode(GateNode[P, R]):
         return (decision,) if isinstance(decision, str) else ()
 
 
-class IfElseNode(GateNode[P, R]):
+class IfElseNode(GateNode[P, R, Spec]):
     """Routes to ``when_true`` or ``when_false`` on a strict ``bool`` result."""
 
     when_true: Target

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import attrs
+from typing_extensions import TypeVar
 
 from hypergraph_typed.nodes.base import (
     HyperNode,
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from hypergraph_typed.graph.core import Graph
 
 MapMode = Literal["zip", "product"]
+# Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
+# ``Any`` otherwise, so annotations without it keep working.
+Spec = TypeVar("Spec", covariant=True, default=Any)
 
 
 def check_node_name(name: object, what: str) -> str:
@@ -35,7 +39,7 @@ def check_node_name(name: object, what: str) -> str:
 
 
 @attrs.frozen(init=False, eq=False, slots=False, repr=False)
-class GraphNode(HyperNode):
+class GraphNode(HyperNode, Generic[Spec]):
     """Runs ``graph`` as a single node; inputs/outputs are renamed at the boundary only."""
 
     graph: Graph

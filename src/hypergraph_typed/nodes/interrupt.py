@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from typing_extensions import ParamSpec
+from typing_extensions import ParamSpec, TypeVar
 
 from hypergraph_typed.nodes import _introspect as intro
 from hypergraph_typed.nodes.function import FunctionNode, NameArg
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
+# ``Any`` otherwise, so annotations without it keep working.
+Spec = TypeVar("Spec", covariant=True, default=Any)
 
 
-class InterruptNode(FunctionNode[P, R]):
+class InterruptNode(FunctionNode[P, R, Spec]):
     """A pause point. The handler's ``None`` pauses; any other value resolves the node."""
 
     def __init__(

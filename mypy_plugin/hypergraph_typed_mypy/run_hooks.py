@@ -1,0 +1,270 @@
+"""Hooks on ``runner.run(graph, ...)`` and on reading its ``RunResult``.
+
+``run`` checks literal input keys the way ``runners._prepare.prepare`` sorts them
+(inputs, interrupt answers, nested ``gn.key`` answers, values produced inside the
+graph, unknown names) and returns a result that remembers the graph, so that
+``result["name"]`` is checked against the graph's outputs and typed precisely.
+"""
+
+from __future__ import annotations
+
+from mypy.erasetype import remove_instance_last_known_values
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import Context, DictExpr
+from mypy.plugin import CheckerPluginInterface, MethodContext
+from mypy.subtypes import is_subtype
+from mypy.typeops import make_simplified_union
+from mypy.types import AnyType, Instance, NoneType, Type, TypeOfAny, get_proper_type
+
+from hypergraph_typed_mypy.analysis import GraphFacts, analyse
+from hypergraph_typed_mypy.codec import Encoder, graph_spec_of, may_miss
+from hypergraph_typed_mypy.errors import KEY, RUNNER, VALUE, fail, quoted, show
+from hypergraph_typed_mypy.graph_hooks import check_value
+from hypergraph_typed_mypy.graph_types import answer_type, output_type
+from hypergraph_typed_mypy.literals import (
+    CallArgs,
+    Value,
+    expr_type,
+    names_value,
+    str_value,
+)
+
+
+def _facts(typ: Type | None) -> GraphFacts | None:
+    spec = graph_spec_of(typ)
+    return analyse(spec).facts if spec is not None else None
+
+
+def _accepted_keys(facts: GraphFacts) -> str:
+    keys = quoted(facts.accepted)
+    answers = [*facts.answers, *facts.nested_resume]
+    return keys + (f"; resume keys: {quoted(answers)}" if answers else "")
+
+
+def check_input(
+    api: CheckerPluginInterface, facts: GraphFacts, key: str, value: Value, context: Context
+) -> None:
+    """One ``run()`` input, sorted like ``runners._prepare.prepare`` sorts it."""
+    answer = answer_type(facts, key)
+    if answer is not None:
+        if not value.fits(answer):
+            fail(api, f'Resume answer "{key}" has type {show(api, value.shown())}, but the '
+                 f"interrupt answers with {show(api, answer)}", context, VALUE)
+        return
+    if key in facts.accepted:
+        check_value(api, facts, key, value, context)
+        return
+    producer = facts.internal.get(key)
+    if producer is not None:
+        fail(api, f'Cannot provide "{key}": it is produced by node "{producer}" inside the '
+             "graph, which will still run and overwrite it. To start from it, slice the graph "
+             f'with .with_entrypoint(...) past "{producer}"', context, KEY)
+        return
+    fail(api, f'"{key}" is not an input of the graph; it accepts {_accepted_keys(facts)}',
+         context, KEY)
+
+
+class _Items(Value):
+    """A ``map_over`` value: an iterable whose items are the per-run inputs."""
+
+    def infer(self, context: Type | None) -> tuple[Type, bool]:
+        outer = None
+        if context is not None:
+            outer = self.api.named_generic_type("typing.Iterable", [context])
+        whole, errors = super().infer(outer)
+        item = _item_type(self.api, whole)
+        return (item if item is not None else AnyType(TypeOfAny.special_form)), errors
+
+
+def _result(
+    ctx: MethodContext, enc: Encoder, facts: GraphFacts | None, *, missing: bool = False
+) -> Type:
+    """The declared return type with the graph attached to its ``RunResult``/``MapResult``."""
+    spec = facts.spec if facts is not None else None
+    ret = get_proper_type(ctx.default_return_type)
+    if isinstance(ret, Instance) and ret.type.fullname == "typing.Coroutine" and ret.args:
+        inner = enc.attach(ret.args[-1], spec, may_miss=missing)
+        return ret.copy_modified(args=[*ret.args[:-1], inner])
+    return enc.attach(ctx.default_return_type, spec, may_miss=missing)
+
+
+_RESERVED = frozenset({"on_internal_override", "_parent_span_id"})
+
+
+def _is_async(ctx: MethodContext) -> bool:
+    """AsyncRunner's methods are coroutines; SyncRunner's return the result directly."""
+    ret = get_proper_type(ctx.default_return_type)
+    return isinstance(ret, Instance) and ret.type.fullname == "typing.Coroutine"
+
+
+def _first_interrupt(facts: GraphFacts) -> str | None:
+    """The first interrupt at any depth, as ``Graph.find_interrupt`` names it."""
+    for n in facts.spec.nodes:
+        if n.kind == "interrupt":
+            return n.name
+        if n.kind == "graph" and (n.resume_direct or n.resume_nested):
+            return n.name
+    return None
+
+
+def _check_inputs(ctx: MethodContext, facts: GraphFacts, mapped: frozenset[str]) -> None:
+    """Literal keys of ``values`` and the keyword inputs; mapped names take lists."""
+    api = ctx.api
+    args = CallArgs(ctx)
+
+    def check(key: str, value: Value, where: Context) -> None:
+        if key in mapped:
+            if _item_type(api, value.shown()) is None:
+                fail(api, f'map_over input "{key}" needs a list of values, got '
+                     f"{show(api, value.shown())}", where, VALUE)
+                return
+            value = _Items(api, value.expr, value.stored)
+        check_input(api, facts, key, value, where)
+
+    values_expr, _ = args.get("values", 1)
+    if isinstance(values_expr, DictExpr):
+        for key_expr, value_expr in values_expr.items:
+            if key_expr is None:
+                continue
+            key = str_value(key_expr, expr_type(api, key_expr))
+            stored = expr_type(api, value_expr)
+            if key is not None and stored is not None:
+                check(key, Value(api, value_expr, stored), key_expr)
+    sync = not _is_async(ctx)
+    for expr, typ, name, kind in args.all("input_values"):
+        if name is None or kind.is_star():
+            continue
+        if name in _RESERVED or (sync and name == "max_concurrency"):
+            fail(api, f'"{name}" is a reserved keyword of run()/map(); to pass an input with '
+                 "that name, put it in the values dict", expr, KEY)
+            continue
+        check(name, Value(api, expr, typ), expr)
+
+
+def _item_type(api: CheckerPluginInterface, value: Type) -> Type | None:
+    """The element type of an iterable value (what ``map`` feeds each item)."""
+    iterable = api.named_generic_type("typing.Iterable", [AnyType(TypeOfAny.special_form)])
+    if not is_subtype(value, iterable, options=api.options):
+        return None
+    p = get_proper_type(value)
+    if isinstance(p, Instance):
+        mapped = map_instance_to_supertype(p, iterable.type)
+        if mapped.args:
+            return mapped.args[0]
+    return AnyType(TypeOfAny.special_form)
+
+
+def run_hook(ctx: MethodContext) -> Type:
+    """``SyncRunner.run`` / ``AsyncRunner.run``."""
+    enc = Encoder(ctx.api)
+    _, graph_type = CallArgs(ctx).get("graph", 0)
+    facts = _facts(graph_type)
+    if facts is None:
+        return _result(ctx, enc, None)
+    where = _first_interrupt(facts)
+    if not _is_async(ctx) and where is not None:
+        fail(ctx.api, f'SyncRunner cannot run this graph: it contains interrupt "{where}"; '
+             "only AsyncRunner supports interrupts. Use AsyncRunner", ctx.context, RUNNER)
+    _check_inputs(ctx, facts, frozenset())
+    return _result(ctx, enc, facts)
+
+
+def map_hook(ctx: MethodContext) -> Type:
+    """``SyncRunner.map`` / ``AsyncRunner.map``: one run per item of the mapped inputs."""
+    api = ctx.api
+    enc = Encoder(api)
+    args = CallArgs(ctx)
+    _, graph_type = args.get("graph", 0)
+    facts = _facts(graph_type)
+    if facts is None:
+        return _result(ctx, enc, None)
+    where = _first_interrupt(facts)
+    if where is not None:
+        fail(api, f'map() cannot run this graph: it contains interrupt "{where}"; run items '
+             "one by one with run() and handle pauses per item", ctx.context, RUNNER)
+    over_expr, over_type = args.get("map_over")
+    over = names_value(api, over_expr, over_type)
+    mapped: frozenset[str] = frozenset()
+    if isinstance(over, tuple):
+        mapped = frozenset(over)
+        for name in over:
+            if name not in facts.accepted:
+                fail(api, f'Cannot map over "{name}": not an input of the graph; it accepts '
+                     f"{_accepted_keys(facts)}", over_expr or ctx.context, KEY)
+    _check_inputs(ctx, facts, mapped)
+    handling_expr, handling_type = args.get("error_handling")
+    missing = str_value(handling_expr, handling_type) == "continue"
+    return _result(ctx, enc, facts, missing=missing)
+
+
+def _key(ctx: MethodContext) -> tuple[str | None, Context]:
+    if not ctx.args or not ctx.args[0]:
+        return None, ctx.context
+    expr = ctx.args[0][0]
+    return str_value(expr, ctx.arg_types[0][0]), expr
+
+
+def getitem_hook(ctx: MethodContext) -> Type:
+    """``result["name"]``: an output of the graph, typed as its producer declares."""
+    facts = _facts(ctx.type)
+    key, where = _key(ctx)
+    if facts is None or key is None:
+        return ctx.default_return_type
+    names = facts.result_names
+    if key not in names:
+        if key in facts.emit_names:
+            why = "it is an emit signal, and results never hold signals"
+        elif facts.spec.selected:
+            why = f"the graph selects only {quoted(names)}"
+        else:
+            why = f"the graph's outputs are {quoted(names)}"
+        fail(ctx.api, f'"{key}" is not an output of the graph ({why}); results hold only '
+             "outputs", where, KEY)
+        return ctx.default_return_type
+    return output_type(ctx.api, facts, key)
+
+
+def get_hook(ctx: MethodContext) -> Type:
+    """``result.get("name", default)``: the output's type, or the default's."""
+    facts = _facts(ctx.type)
+    key, _ = _key(ctx)
+    if facts is None or key is None or key not in facts.result_names:
+        return ctx.default_return_type
+    default: Type = NoneType()
+    if len(ctx.arg_types) > 1 and ctx.arg_types[1]:
+        default = remove_instance_last_known_values(ctx.arg_types[1][0])
+    return make_simplified_union([output_type(ctx.api, facts, key), default])
+
+
+def map_getitem_hook(ctx: MethodContext) -> Type:
+    """``many["name"]``: that output per item; ``many[0]``: one item's ``RunResult``."""
+    facts = _facts(ctx.type)
+    if facts is None or not ctx.args or not ctx.args[0]:
+        return ctx.default_return_type
+    p = get_proper_type(ctx.arg_types[0][0])
+    if isinstance(p, Instance) and p.type.fullname == "builtins.int":
+        return Encoder(ctx.api).attach(ctx.default_return_type, facts.spec)
+    key, where = _key(ctx)
+    if key is None:
+        return ctx.default_return_type
+    if key not in facts.result_names:
+        fail(ctx.api, f'"{key}" is not an output of the graph (its outputs are '
+             f"{quoted(facts.result_names)}); map results hold only outputs", where, KEY)
+        return ctx.default_return_type
+    item = output_type(ctx.api, facts, key)
+    if may_miss(ctx.type):
+        item = make_simplified_union([item, NoneType()])
+    return ctx.api.named_generic_type("builtins.list", [item])
+
+
+def map_get_hook(ctx: MethodContext) -> Type:
+    """``many.get("name", default)``: that output per item, or the default."""
+    facts = _facts(ctx.type)
+    key, _ = _key(ctx)
+    if facts is None or key is None or key not in facts.result_names:
+        return ctx.default_return_type
+    default: Type = NoneType()
+    if len(ctx.arg_types) > 1 and ctx.arg_types[1]:
+        default = remove_instance_last_known_values(ctx.arg_types[1][0])
+    item = make_simplified_union([output_type(ctx.api, facts, key), default])
+    return ctx.api.named_generic_type("builtins.list", [item])

@@ -1,0 +1,7 @@
+"""Node output caches: the ``CacheBackend`` protocol, an in-memory LRU and a disk cache."""
+
+from hypergraph_typed.cache.base import CacheBackend, compute_cache_key
+from hypergraph_typed.cache.disk import DiskCache
+from hypergraph_typed.cache.memory import InMemoryCache
+
+__all__ = ["CacheBackend", "DiskCache", "InMemoryCache", "compute_cache_key"]

@@ -1,0 +1,48 @@
+"""``InMemoryCache``: a process-local LRU, the default choice for tests and notebooks."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+
+class InMemoryCache:
+    """Least-recently-used cache; ``max_size=None`` keeps every entry."""
+
+    def __init__(self, max_size: int | None = None) -> None:
+        if max_size is not None and (
+            isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1
+        ):
+            raise ValueError(
+                f"InMemoryCache(max_size=...) must be a positive int or None (unbounded), "
+                f"got {max_size!r}"
+            )
+        self.max_size = max_size
+        self._data: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[bool, Any]:
+        with self._lock:
+            if key not in self._data:
+                return False, None
+            self._data.move_to_end(key)
+            return True, self._data[key]
+
+    def set(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            if self.max_size is not None:
+                while len(self._data) > self.max_size:
+                    self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()

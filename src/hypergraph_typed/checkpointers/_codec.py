@@ -1,0 +1,242 @@
+"""Rows in and out of the SQL stores: serialization, timestamps, JSON metadata.
+
+Encoding happens before a transaction opens, so a value that cannot be stored fails
+with an error naming the node and output while nothing has been written yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from hypergraph_typed._sentinels import END
+from hypergraph_typed.checkpointers._records import Run, StepRecord, StepStatus, WorkflowStatus
+from hypergraph_typed.checkpointers.serializers import Serializer
+from hypergraph_typed.exceptions import CheckpointSerializationError
+
+_UTC = timezone.utc
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_loads = json.loads
+
+StepRow = tuple[Any, ...]
+
+
+def _naive(dt: datetime, what: str) -> ValueError:
+    return ValueError(
+        f"{what} must be a timezone-aware datetime (e.g. datetime.now(timezone.utc)), "
+        f"got naive {dt!r}"
+    )
+
+
+def ts_to_text(dt: datetime, what: str = "timestamp") -> str:
+    """UTC ISO-8601 with microseconds: fixed width, so text order is time order."""
+    if dt.tzinfo is not _UTC:
+        if dt.tzinfo is None or dt.utcoffset() is None:
+            raise _naive(dt, what)
+        dt = dt.astimezone(_UTC)
+    return dt.isoformat(timespec="microseconds")
+
+
+def ts_from_text(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def ts_to_native(dt: datetime, what: str = "timestamp") -> datetime:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise _naive(dt, what)
+    return dt
+
+
+def ts_from_native(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is _UTC else dt.astimezone(_UTC)
+
+
+def _end_free(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    for v in values.values():
+        if v is END:
+            return {k: ("END" if x is END else x) for k, x in values.items()}
+    return values
+
+
+def _decision_json(decision: Any) -> str | None:
+    if decision is None:
+        return None
+    if decision is END:
+        return '"END"'
+    if isinstance(decision, (list, tuple)):
+        decision = ["END" if d is END else d for d in decision]
+    return _dumps(decision)
+
+
+class Codec:
+    """Encodes records for one store (its serializer, its timestamp representation)."""
+
+    def __init__(
+        self,
+        serializer: Serializer,
+        *,
+        ts_out: Callable[[datetime, str], Any],
+        ts_in: Callable[[Any], datetime],
+        bool_out: Callable[[bool], Any] = bool,
+    ) -> None:
+        self.serializer = serializer
+        self.ts_out = ts_out
+        self.ts_in = ts_in
+        self.bool_out = bool_out
+
+    # --- encode -----------------------------------------------------------------------------
+
+    def _values_blob(self, record: StepRecord) -> bytes | None:
+        if record.values is None:
+            return None
+        values = _end_free(record.values)
+        serialize = self.serializer.serialize
+        try:
+            return serialize(values)
+        except Exception as whole:
+            for name, value in values.items():
+                try:
+                    serialize({name: value})
+                except Exception as exc:
+                    raise _value_error(
+                        record.run_id, record.node_name, name, record.superstep, value, exc
+                    ) from exc
+            raise CheckpointSerializationError(
+                f"cannot checkpoint the outputs of node {record.node_name!r} (run "
+                f"{record.run_id!r}, superstep {record.superstep}): {whole}",
+                run_id=record.run_id,
+                node_name=record.node_name,
+                superstep=record.superstep,
+            ) from whole
+
+    def step_row(self, record: StepRecord) -> StepRow:
+        what = f"step {record.node_name!r} of run {record.run_id!r}"
+        completed = record.completed_at
+        try:
+            versions = _dumps(record.input_versions)
+            decision = _decision_json(record.decision)
+        except (TypeError, ValueError) as exc:
+            raise CheckpointSerializationError(
+                f"cannot checkpoint {what}: input_versions and decision must be JSON "
+                f"(names to ints; a route target or list of them): {exc}",
+                run_id=record.run_id,
+                node_name=record.node_name,
+                superstep=record.superstep,
+            ) from exc
+        return (
+            record.run_id,
+            record.superstep,
+            record.node_name,
+            record.index,
+            record.status.value,
+            versions,
+            self._values_blob(record),
+            record.duration_ms,
+            self.bool_out(record.cached),
+            decision,
+            record.error,
+            record.node_type,
+            self.ts_out(record.created_at, f"created_at of {what}"),
+            None if completed is None else self.ts_out(completed, f"completed_at of {what}"),
+            record.child_run_id,
+        )
+
+    def input_rows(self, run_id: str, values: Mapping[str, Any]) -> list[tuple[str, str, bytes]]:
+        serialize = self.serializer.serialize
+        rows = []
+        for name, value in values.items():
+            if not isinstance(name, str):
+                raise TypeError(
+                    f"inputs of run {run_id!r}: names must be strings, got {name!r}"
+                )
+            try:
+                blob = serialize("END" if value is END else value)
+            except Exception as exc:
+                raise _value_error(run_id, None, name, None, value, exc) from exc
+            rows.append((run_id, name, blob))
+        return rows
+
+    def config_text(self, run_id: str, config: Mapping[str, Any] | None) -> str | None:
+        if config is None:
+            return None
+        try:
+            return _dumps(dict(config))
+        except (TypeError, ValueError) as exc:
+            raise CheckpointSerializationError(
+                f"cannot store the config of run {run_id!r}: it must be JSON data ({exc})",
+                run_id=run_id,
+            ) from exc
+
+    # --- decode -----------------------------------------------------------------------------
+
+    def step(self, row: StepRow) -> StepRecord:
+        outputs = row[6]
+        decision = row[9]
+        completed = row[13]
+        return StepRecord(
+            run_id=row[0],
+            superstep=row[1],
+            node_name=row[2],
+            index=row[3],
+            status=StepStatus(row[4]),
+            input_versions=_loads(row[5]),
+            values=None if outputs is None else self.serializer.deserialize(bytes(outputs)),
+            duration_ms=row[7],
+            cached=bool(row[8]),
+            decision=None if decision is None else _loads(decision),
+            error=row[10],
+            node_type=row[11],
+            created_at=self.ts_in(row[12]),
+            completed_at=None if completed is None else self.ts_in(completed),
+            child_run_id=row[14],
+        )
+
+    def run(self, row: tuple[Any, ...]) -> Run:
+        config = row[11]
+        completed = row[13]
+        return Run(
+            id=row[0],
+            status=WorkflowStatus(row[1]),
+            graph_name=row[2],
+            duration_ms=row[3],
+            node_count=row[4],
+            error_count=row[5],
+            parent_run_id=row[6],
+            forked_from=row[7],
+            fork_superstep=row[8],
+            retry_of=row[9],
+            retry_index=row[10],
+            config=None if config is None else _loads(config),
+            created_at=self.ts_in(row[12]),
+            completed_at=None if completed is None else self.ts_in(completed),
+            claim=row[14],
+        )
+
+    def inputs(self, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+        deserialize = self.serializer.deserialize
+        return {name: deserialize(bytes(blob)) for name, blob in rows}
+
+
+def _value_error(
+    run_id: str,
+    node: str | None,
+    name: str,
+    superstep: int | None,
+    value: Any,
+    exc: BaseException,
+) -> CheckpointSerializationError:
+    if node is not None:
+        where = f"output {name!r} of node {node!r} (run {run_id!r}, superstep {superstep})"
+    else:
+        where = f"input {name!r} of run {run_id!r}"
+    return CheckpointSerializationError(
+        f"cannot checkpoint {where}: the {type(value).__name__} value cannot be serialized "
+        f"({exc}). Return plain data from the node, or configure the checkpointer with "
+        "JsonSerializer(lossy=True) or PickleSerializer(allow_pickle=True).",
+        run_id=run_id,
+        node_name=node,
+        output_name=name,
+        superstep=superstep,
+    )

@@ -1,0 +1,174 @@
+"""The SQL a store runs, written once and rendered for SQLite or PostgreSQL.
+
+Statements are written with ``?`` placeholders and ``{runs}``-style table names, then
+rendered once per store (``%s`` and schema-qualified names for PostgreSQL), so a call
+only picks a ready string: no formatting on the hot path, and the driver's statement
+cache always hits.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+RUN_COLS = (
+    "id, status, graph_name, duration_ms, node_count, error_count, parent_run_id, "
+    "forked_from, fork_superstep, retry_of, retry_index, config, created_at, completed_at, claim"
+)
+STEP_COLS = (
+    "run_id, superstep, node_name, step_index, status, input_versions, outputs, duration_ms, "
+    "cached, decision, error, node_type, created_at, completed_at, child_run_id"
+)
+_STEP_UPDATE = ", ".join(
+    f"{c} = excluded.{c}"
+    for c in STEP_COLS.split(", ")[3:]
+)
+_STEP_ORDER = "COALESCE(completed_at, created_at), created_at, seq"
+
+
+@attrs.frozen
+class Dialect:
+    """What differs between the SQL backends in the statements they share."""
+
+    name: str
+    placeholder: str  # "?" or "%s"
+    like: str  # case-insensitive LIKE operator
+    run_order: str  # insertion-order tie-break column of the runs table
+
+
+SQLITE = Dialect(name="sqlite", placeholder="?", like="LIKE", run_order="rowid")
+POSTGRES = Dialect(name="postgres", placeholder="%s", like="ILIKE", run_order="seq")
+
+
+class SqlText:
+    """Every statement of the store, rendered for one dialect and one set of table names."""
+
+    def __init__(self, dialect: Dialect, prefix: str = "") -> None:
+        self.dialect = dialect
+        self.tables = {
+            "runs": f"{prefix}runs",
+            "steps": f"{prefix}steps",
+            "inputs": f"{prefix}run_inputs",
+            "meta": f"{prefix}meta",
+        }
+        r = self.render
+        self.select_run = r(f"SELECT {RUN_COLS} FROM {{runs}} WHERE id = ?")
+        self.select_steps = r(
+            f"SELECT {STEP_COLS} FROM {{steps}} WHERE run_id = ? ORDER BY {_STEP_ORDER}"
+        )
+        self.select_steps_upto = r(
+            f"SELECT {STEP_COLS} FROM {{steps}} WHERE run_id = ? AND superstep <= ? "
+            f"ORDER BY {_STEP_ORDER}"
+        )
+        self.select_inputs = r("SELECT name, value FROM {inputs} WHERE run_id = ?")
+        self.select_claim = r("SELECT claim FROM {runs} WHERE id = ?")
+        self.insert_run = r(
+            f"INSERT INTO {{runs}} ({RUN_COLS}, updated_at) "
+            "VALUES (?, ?, ?, NULL, 0, 0, ?, ?, ?, ?, ?, ?, ?, NULL, 1, ?) "
+            "ON CONFLICT (id) DO NOTHING"
+        )
+        self.upsert_run = r(
+            f"INSERT INTO {{runs}} AS r ({RUN_COLS}, updated_at) "
+            "VALUES (?, ?, ?, NULL, 0, 0, ?, ?, ?, ?, ?, ?, ?, NULL, 1, ?) "
+            "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+            "graph_name = excluded.graph_name, duration_ms = NULL, node_count = 0, "
+            "error_count = 0, parent_run_id = excluded.parent_run_id, "
+            "forked_from = excluded.forked_from, fork_superstep = excluded.fork_superstep, "
+            "retry_of = excluded.retry_of, retry_index = excluded.retry_index, "
+            "config = excluded.config, completed_at = NULL, claim = r.claim + 1, "
+            "updated_at = excluded.updated_at"
+        )
+        _set_status = (
+            "UPDATE {runs} SET status = COALESCE(?, status), "
+            "completed_at = CASE WHEN ? THEN ? ELSE completed_at END, "
+            "duration_ms = COALESCE(?, duration_ms), node_count = COALESCE(?, node_count), "
+            "error_count = COALESCE(?, error_count), updated_at = ? WHERE id = ?"
+        )
+        self.update_status = r(_set_status)
+        self.update_status_claimed = r(_set_status + " AND claim = ?")
+        self.bump_claim = r(
+            "UPDATE {runs} SET claim = claim + 1, updated_at = ? WHERE id = ? AND claim = ?"
+        )
+        self.touch_run = r("UPDATE {runs} SET updated_at = ? WHERE id = ?")
+        self.upsert_step = r(
+            f"INSERT INTO {{steps}} ({STEP_COLS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT (run_id, superstep, node_name) DO UPDATE SET {_STEP_UPDATE}"
+        )
+        self.upsert_input = r(
+            "INSERT INTO {inputs} (run_id, name, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value"
+        )
+        self.retain_latest = r(
+            "DELETE FROM {steps} WHERE run_id = ? AND node_name = ? AND superstep < "
+            "(SELECT MAX(superstep) FROM {steps} WHERE run_id = ? AND node_name = ?)"
+        )
+        self.retain_window = r(
+            "DELETE FROM {steps} WHERE run_id = ? AND superstep <= "
+            "(SELECT MAX(superstep) FROM {steps} WHERE run_id = ?) - ?"
+        )
+        expired = "SELECT id FROM {runs} WHERE updated_at < ? AND id <> ?"
+        self.purge = (
+            r(f"DELETE FROM {{steps}} WHERE run_id IN ({expired})"),
+            r(f"DELETE FROM {{inputs}} WHERE run_id IN ({expired})"),
+            r("DELETE FROM {runs} WHERE updated_at < ? AND id <> ?"),
+        )
+        self.count_retries = r("SELECT COUNT(*) FROM {runs} WHERE retry_of = ?")
+        self.counts = r("SELECT (SELECT COUNT(*) FROM {runs}), (SELECT COUNT(*) FROM {steps})")
+        self.select_version = r("SELECT value FROM {meta} WHERE key = 'schema_version'")
+        self.set_version = r("UPDATE {meta} SET value = ? WHERE key = 'schema_version'")
+
+    def render(self, sql: str) -> str:
+        """Table names in, placeholders swapped for the dialect's."""
+        sql = sql.format(**self.tables)
+        if self.dialect.placeholder != "?":
+            sql = sql.replace("?", self.dialect.placeholder)
+        return sql
+
+    def runs_query(
+        self,
+        *,
+        status: bool,
+        graph_name: bool,
+        since: bool,
+        parent: bool,
+        top_level: bool,
+        limit: bool,
+    ) -> str:
+        """SELECT runs with the given filters, newest first."""
+        where = []
+        if status:
+            where.append("status = ?")
+        if graph_name:
+            where.append("graph_name = ?")
+        if since:
+            where.append("created_at >= ?")
+        if parent:
+            where.append("parent_run_id = ?")
+        if top_level:
+            where.append("parent_run_id IS NULL")
+        sql = f"SELECT {RUN_COLS} FROM {{runs}}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY created_at DESC, {self.dialect.run_order} DESC"
+        if limit:
+            sql += " LIMIT ?"
+        return self.render(sql)
+
+    def children_query(self, n: int) -> str:
+        marks = ", ".join("?" * n)
+        return self.render(
+            f"SELECT {RUN_COLS} FROM {{runs}} WHERE forked_from IN ({marks}) "
+            f"OR retry_of IN ({marks})"
+        )
+
+    def search_query(self, n_terms: int, fields: tuple[str, ...], limit: bool) -> str:
+        like = self.dialect.like
+        one = " OR ".join(f"COALESCE({f}, '') {like} ? ESCAPE '\\'" for f in fields)
+        where = " AND ".join(f"({one})" for _ in range(n_terms))
+        sql = (
+            f"SELECT {STEP_COLS} FROM {{steps}} WHERE {where} "
+            "ORDER BY COALESCE(completed_at, created_at) DESC, seq DESC"
+        )
+        if limit:
+            sql += " LIMIT ?"
+        return self.render(sql)

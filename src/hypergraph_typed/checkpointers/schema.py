@@ -1,0 +1,248 @@
+"""Schema versions and migrations of the SQL stores.
+
+A store records its ``schema_version`` in a ``meta`` table. Opening a store:
+
+* empty (no tables): the version-1 tables are created and migrated up, in one
+  transaction, so a fresh store and an upgraded one have exactly the same schema;
+* an older version: migrated in one transaction (all or nothing);
+* the current version: nothing to do (checked once per connection, never per call);
+* a newer version: ``CheckpointStoreError`` asking to upgrade hypergraph-typed;
+* tables but no ``meta`` table: ``CheckpointStoreError`` (a foreign database).
+
+History:
+
+* v1: ``meta``, ``runs``, ``steps``.
+* v2: ``runs.claim`` (fencing token), ``runs.updated_at`` (for ``ttl``) and the
+  ``run_inputs`` table (graph inputs, one row per name).
+"""
+
+from __future__ import annotations
+
+from hypergraph_typed.checkpointers._ops import ALL, EXEC, ONE, Op
+from hypergraph_typed.checkpointers._sqltext import SqlText
+from hypergraph_typed.exceptions import CheckpointStoreError
+
+CURRENT_VERSION = 2
+
+_SQLITE_V1 = [
+    "CREATE TABLE {meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE {runs} (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        graph_name TEXT,
+        duration_ms REAL,
+        node_count INTEGER NOT NULL DEFAULT 0,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        parent_run_id TEXT,
+        forked_from TEXT,
+        fork_superstep INTEGER,
+        retry_of TEXT,
+        retry_index INTEGER,
+        config TEXT,
+        created_at TEXT NOT NULL,
+        completed_at TEXT
+    )""",
+    "CREATE INDEX runs_created_at ON {runs} (created_at)",
+    "CREATE INDEX runs_parent ON {runs} (parent_run_id)",
+    "CREATE INDEX runs_forked_from ON {runs} (forked_from)",
+    "CREATE INDEX runs_retry_of ON {runs} (retry_of)",
+    """CREATE TABLE {steps} (
+        seq INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        superstep INTEGER NOT NULL,
+        node_name TEXT NOT NULL,
+        step_index INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        input_versions TEXT NOT NULL,
+        outputs BLOB,
+        duration_ms REAL NOT NULL,
+        cached INTEGER NOT NULL,
+        decision TEXT,
+        error TEXT,
+        node_type TEXT,
+        created_at TEXT NOT NULL,
+        completed_at TEXT,
+        child_run_id TEXT,
+        UNIQUE (run_id, superstep, node_name)
+    )""",
+    "INSERT INTO {meta} (key, value) VALUES ('schema_version', '1')",
+]
+
+_SQLITE_V2 = [
+    "ALTER TABLE {runs} ADD COLUMN claim INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE {runs} ADD COLUMN updated_at TEXT NOT NULL DEFAULT ''",
+    "UPDATE {runs} SET updated_at = COALESCE(completed_at, created_at)",
+    "CREATE INDEX runs_updated_at ON {runs} (updated_at)",
+    """CREATE TABLE {inputs} (
+        run_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (run_id, name)
+    ) WITHOUT ROWID""",
+]
+
+_PG_V1 = [
+    "CREATE TABLE {meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE {runs} (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        graph_name TEXT,
+        duration_ms DOUBLE PRECISION,
+        node_count INTEGER NOT NULL DEFAULT 0,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        parent_run_id TEXT,
+        forked_from TEXT,
+        fork_superstep INTEGER,
+        retry_of TEXT,
+        retry_index INTEGER,
+        config TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        completed_at TIMESTAMPTZ
+    )""",
+    "CREATE INDEX runs_created_at ON {runs} (created_at)",
+    "CREATE INDEX runs_parent ON {runs} (parent_run_id)",
+    "CREATE INDEX runs_forked_from ON {runs} (forked_from)",
+    "CREATE INDEX runs_retry_of ON {runs} (retry_of)",
+    """CREATE TABLE {steps} (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        superstep INTEGER NOT NULL,
+        node_name TEXT NOT NULL,
+        step_index INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        input_versions TEXT NOT NULL,
+        outputs BYTEA,
+        duration_ms DOUBLE PRECISION NOT NULL,
+        cached BOOLEAN NOT NULL,
+        decision TEXT,
+        error TEXT,
+        node_type TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        completed_at TIMESTAMPTZ,
+        child_run_id TEXT,
+        UNIQUE (run_id, superstep, node_name)
+    )""",
+    "INSERT INTO {meta} (key, value) VALUES ('schema_version', '1')",
+]
+
+_PG_V2 = [
+    "ALTER TABLE {runs} ADD COLUMN claim INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE {runs} ADD COLUMN updated_at TIMESTAMPTZ",
+    "UPDATE {runs} SET updated_at = COALESCE(completed_at, created_at)",
+    "ALTER TABLE {runs} ALTER COLUMN updated_at SET NOT NULL",
+    "CREATE INDEX runs_updated_at ON {runs} (updated_at)",
+    """CREATE TABLE {inputs} (
+        run_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value BYTEA NOT NULL,
+        PRIMARY KEY (run_id, name)
+    )""",
+]
+
+# version -> statements that bring the schema from (version - 1) to version
+_MIGRATIONS: dict[str, dict[int, list[str]]] = {
+    "sqlite": {2: _SQLITE_V2},
+    "postgres": {2: _PG_V2},
+}
+_CREATE_V1 = {"sqlite": _SQLITE_V1, "postgres": _PG_V1}
+
+
+class SchemaManager:
+    """Checks the version of a store and creates or migrates its tables."""
+
+    def __init__(
+        self,
+        text: SqlText,
+        *,
+        location: str,
+        list_tables: tuple[str, tuple[str, ...]],
+        table_names: dict[str, str],
+        lock: tuple[str, tuple[object, ...]] | None = None,
+        prelude: list[str] | None = None,
+    ) -> None:
+        self.text = text
+        self.location = location
+        self._list_tables = list_tables
+        self._table_names = table_names  # logical name -> bare table name as listed
+        self._lock = lock
+        self._prelude = prelude or []
+        fmt = text.tables
+        dialect = text.dialect.name
+        self._create_v1 = [s.format(**fmt) for s in _CREATE_V1[dialect]]
+        self._migrations = {
+            v: [s.format(**fmt) for s in stmts] for v, stmts in _MIGRATIONS[dialect].items()
+        }
+
+    def probe(self) -> Op[int | None]:
+        """The stored version, ``None`` for an empty store; errors for foreign ones."""
+        rows = yield ALL, *self._list_tables
+        tables = {r[0] for r in rows}
+        if self._table_names["meta"] not in tables:
+            if tables:
+                listed = ", ".join(sorted(tables)[:8])
+                raise CheckpointStoreError(
+                    f"{self.location} already holds tables ({listed}) but no hypergraph-typed "
+                    "'meta' table: it is not a checkpoint store. Point the checkpointer at a "
+                    "new file/schema of its own.",
+                    location=self.location,
+                )
+            return None
+        row = yield ONE, self.text.select_version, ()
+        if row is None:
+            raise CheckpointStoreError(
+                f"{self.location} has a 'meta' table without a schema_version: it was not "
+                "created by hypergraph-typed (or was damaged). Use a new file/schema.",
+                location=self.location,
+            )
+        try:
+            version = int(row[0])
+        except (TypeError, ValueError):
+            raise CheckpointStoreError(
+                f"{self.location} has an unreadable schema_version {row[0]!r}; it was not "
+                "created by hypergraph-typed (or was damaged). Use a new file/schema.",
+                location=self.location,
+            ) from None
+        self.check_not_newer(version)
+        return version
+
+    def check_not_newer(self, version: int) -> None:
+        if version > CURRENT_VERSION:
+            raise CheckpointStoreError(
+                f"{self.location} uses checkpoint schema version {version}, newer than this "
+                f"hypergraph-typed understands (version {CURRENT_VERSION}). Upgrade "
+                "hypergraph-typed (pip install -U hypergraph-typed) in every process that "
+                "opens it.",
+                location=self.location,
+            )
+        if version < 1:
+            raise CheckpointStoreError(
+                f"{self.location} has an invalid schema_version {version}; use a new file/schema.",
+                location=self.location,
+            )
+
+    def ensure(self) -> Op[int]:
+        """Create or migrate, inside the caller's write transaction. Returns the old version."""
+        if self._lock is not None:
+            yield ONE, *self._lock
+        for stmt in self._prelude:
+            yield EXEC, stmt, ()
+        version = yield from self.probe()
+        start = version
+        if version is None:
+            for stmt in self._create_v1:
+                yield EXEC, stmt, ()
+            version = 1
+        while version < CURRENT_VERSION:
+            version += 1
+            for stmt in self._migrations[version]:
+                yield EXEC, stmt, ()
+            yield EXEC, self.text.set_version, (str(version),)
+        return 0 if start is None else start
+
+
+def needs_work(version: int | None) -> bool:
+    return version is None or version < CURRENT_VERSION
+
+
+__all__ = ["CURRENT_VERSION", "SchemaManager", "needs_work"]

@@ -1,0 +1,524 @@
+"""``StoreCheckpointer``: the full surface (sync and async) shared by the bundled backends.
+
+A backend implements a handful of primitives (read a run, its steps, its inputs; the
+write operations); everything derived from them (state folding, checkpoints, stats,
+lineage, fork and retry) lives here once. Async methods run the sync code inline by
+default; a backend with a real async driver overrides them.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final, Literal, Union
+
+from typing_extensions import Self
+
+from hypergraph_typed.checkpointers import _derive
+from hypergraph_typed.checkpointers._records import (
+    Checkpoint,
+    Run,
+    StepRecord,
+    WorkflowStatus,
+)
+from hypergraph_typed.checkpointers._tables import LineageView, RunTable, StepTable
+from hypergraph_typed.checkpointers.base import Checkpointer, unknown_source
+from hypergraph_typed.exceptions import ConcurrentRunError
+
+
+class Unset(enum.Enum):
+    """Marks an argument that was not passed (distinct from ``None``)."""
+
+    UNSET = "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+ParentFilter = Union[str, None, Literal[Unset.UNSET]]
+
+SEARCH_FIELDS = ("node_name", "error")
+ResumeState = tuple[Run | None, list[StepRecord], dict[str, Any]]
+
+
+def workflow_status(status: WorkflowStatus | str) -> WorkflowStatus:
+    if type(status) is WorkflowStatus:
+        return status
+    try:
+        return WorkflowStatus(status)
+    except ValueError:
+        options = ", ".join(repr(s.value) for s in WorkflowStatus)
+        raise ValueError(f"unknown workflow status {status!r}; use one of {options}") from None
+
+
+def check_limit(limit: int | None) -> None:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
+
+
+def check_aware(dt: datetime, what: str) -> None:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(
+            f"{what} must be a timezone-aware datetime (e.g. datetime.now(timezone.utc)), "
+            f"got naive {dt!r}"
+        )
+
+
+def search_terms(query: str, field: str | None) -> tuple[list[str], tuple[str, ...]]:
+    """Split a search into terms (all must match) and the fields to look in."""
+    if field is not None and field not in SEARCH_FIELDS:
+        raise ValueError(f"search: field must be None, 'node_name' or 'error', got {field!r}")
+    terms = query.split() if isinstance(query, str) else []
+    if not terms:
+        raise ValueError(f"search: give at least one word to look for, got {query!r}")
+    return terms, (field,) if field is not None else SEARCH_FIELDS
+
+
+def check_records(run_id: str, records: Sequence[StepRecord]) -> None:
+    for r in records:
+        if r.run_id != run_id:
+            raise ValueError(
+                f"commit_superstep({run_id!r}): step record of node {r.node_name!r} belongs "
+                f"to run {r.run_id!r}; commit each run's records separately"
+            )
+
+
+class StoreCheckpointer(Checkpointer):
+    """A checkpointer with the complete read/write surface, sync and async.
+
+    Beyond the ``Checkpointer`` contract it offers the runtime's fast path:
+    ``create_run_new`` / ``claim_run`` (fencing tokens against concurrent resumes),
+    ``commit_superstep`` (one transaction per superstep), run inputs
+    (``save_inputs`` / ``get_inputs``) and ``load_for_resume``.
+    """
+
+    # --- context managers: ``with store:`` / ``async with store:`` close it on exit -----
+
+    def __enter__(self) -> Self:
+        self.initialize()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        await self.initialize()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # --- primitives each backend provides (sync) ---------------------------------------
+
+    @abc.abstractmethod
+    def get_run(self, run_id: str) -> Run | None:
+        """The run, or ``None``."""
+
+    @abc.abstractmethod
+    def steps(self, run_id: str, *, superstep: int | None = None) -> StepTable:
+        """The run's steps in execution order (up to ``superstep`` inclusive)."""
+
+    @abc.abstractmethod
+    def get_inputs(self, run_id: str) -> dict[str, Any]:
+        """The graph inputs saved for the run (merged over all calls)."""
+
+    @abc.abstractmethod
+    def load_for_resume(self, run_id: str) -> ResumeState:
+        """Run, steps (execution order) and inputs, read together for a resume."""
+
+    @abc.abstractmethod
+    def create_run_sync(
+        self,
+        run_id: str,
+        *,
+        graph_name: str | None = None,
+        parent_run_id: str | None = None,
+        forked_from: str | None = None,
+        fork_superstep: int | None = None,
+        retry_of: str | None = None,
+        retry_index: int | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> Run:
+        """Upsert a run as ACTIVE; an existing run keeps created_at and its claim moves on."""
+
+    @abc.abstractmethod
+    def create_run_new(
+        self,
+        run_id: str,
+        *,
+        graph_name: str | None = None,
+        parent_run_id: str | None = None,
+        forked_from: str | None = None,
+        fork_superstep: int | None = None,
+        retry_of: str | None = None,
+        retry_index: int | None = None,
+        config: dict[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> Run:
+        """Insert a brand-new ACTIVE run with ``claim=1`` (and its inputs, atomically).
+
+        Raises ``ConcurrentRunError`` if the id already exists.
+        """
+
+    @abc.abstractmethod
+    def save_step_sync(self, record: StepRecord) -> None:
+        """Upsert one record, keyed by ``(run_id, superstep, node_name)``."""
+
+    @abc.abstractmethod
+    def update_run_status_sync(
+        self,
+        run_id: str,
+        status: WorkflowStatus | str,
+        *,
+        duration_ms: float | None = None,
+        node_count: int | None = None,
+        error_count: int | None = None,
+    ) -> None:
+        """Set the status (and the given statistics) of a run."""
+
+    @abc.abstractmethod
+    def claim_run(self, run_id: str, expected_claim: int) -> int:
+        """Compare-and-swap the run's claim from ``expected_claim`` to the next value.
+
+        Returns the new claim. Raises ``ConcurrentRunError`` if the claim moved on (another
+        process is running or resuming the workflow), ``ValueError`` for an unknown run.
+        """
+
+    @abc.abstractmethod
+    def commit_superstep(
+        self,
+        run_id: str,
+        records: Sequence[StepRecord],
+        *,
+        claim: int,
+        status: WorkflowStatus | str | None = None,
+        duration_ms: float | None = None,
+        node_count: int | None = None,
+        error_count: int | None = None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Write one superstep's records (and optionally run status/stats and inputs) at once.
+
+        Everything is serialized before the transaction opens, so a value that cannot be
+        stored raises ``CheckpointSerializationError`` with nothing written. The run's
+        claim must still equal ``claim``, else ``ConcurrentRunError`` and nothing written.
+        """
+
+    @abc.abstractmethod
+    def save_inputs(self, run_id: str, values: Mapping[str, Any]) -> None:
+        """Merge graph inputs into the run's saved inputs (a newer key wins)."""
+
+    @abc.abstractmethod
+    def purge_expired(self) -> int:
+        """Delete runs idle for longer than ``policy.ttl``; returns how many (0 without ttl)."""
+
+    @abc.abstractmethod
+    def _query_runs(
+        self,
+        *,
+        status: WorkflowStatus | None,
+        graph_name: str | None,
+        since: datetime | None,
+        parent_run_id: ParentFilter,
+        limit: int | None,
+    ) -> list[Run]: ...
+
+    @abc.abstractmethod
+    def _children_of(self, run_ids: list[str]) -> list[Run]:
+        """Runs whose ``forked_from`` or ``retry_of`` is one of ``run_ids``."""
+
+    @abc.abstractmethod
+    def _count_retries(self, source_run_id: str) -> int: ...
+
+    @abc.abstractmethod
+    def _search(
+        self, terms: list[str], fields: tuple[str, ...], limit: int | None
+    ) -> list[StepRecord]: ...
+
+    @abc.abstractmethod
+    def _counts(self) -> tuple[int, int]:
+        """(number of runs, number of step records)."""
+
+    # --- derived sync reads -------------------------------------------------------------
+
+    def runs(
+        self,
+        *,
+        status: WorkflowStatus | str | None = None,
+        graph_name: str | None = None,
+        since: datetime | None = None,
+        parent_run_id: ParentFilter = UNSET,
+        limit: int | None = 100,
+    ) -> RunTable:
+        """Runs, newest first. ``parent_run_id``: unset = all, ``None`` = top-level only."""
+        check_limit(limit)
+        if since is not None:
+            check_aware(since, "runs(since=...)")
+        return RunTable(
+            self._query_runs(
+                status=None if status is None else workflow_status(status),
+                graph_name=graph_name,
+                since=since,
+                parent_run_id=parent_run_id,
+                limit=limit,
+            )
+        )
+
+    def state(self, run_id: str, *, superstep: int | None = None) -> dict[str, Any]:
+        """The run's values folded from its steps (up to ``superstep`` inclusive)."""
+        return _derive.fold_state(self.steps(run_id, superstep=superstep))
+
+    def values(self, run_id: str, *, key: str | None = None) -> dict[str, Any]:
+        """The full state, or ``{key: value}`` (``{}`` if the key was never written)."""
+        state = self.state(run_id)
+        if key is None:
+            return state
+        return {key: state[key]} if key in state else {}
+
+    def checkpoint(self, run_id: str, *, superstep: int | None = None) -> Checkpoint:
+        steps = list(self.steps(run_id, superstep=superstep))
+        return Checkpoint(
+            values=_derive.fold_state(steps),
+            steps=steps,
+            source_run_id=run_id,
+            source_superstep=superstep if superstep is not None else _derive.last_superstep(steps),
+        )
+
+    def stats(self, run_id: str) -> dict[str, dict[str, Any]]:
+        """Per-node ``{node_type, steps, total_ms, avg_ms, max_ms, errors, cache_hits}``."""
+        return _derive.step_stats(self.steps(run_id))
+
+    def search(self, q: str, *, field: str | None = None, limit: int = 20) -> StepTable:
+        """Steps whose node name or error contains every word of ``q`` (case-insensitive)."""
+        check_limit(limit)
+        terms, fields = search_terms(q, field)
+        return StepTable(self._search(terms, fields, limit))
+
+    def lineage(
+        self, run_id: str, *, include_steps: bool = True, max_runs: int = 200
+    ) -> LineageView:
+        """The run's family tree of forks and retries (root first, depth-first)."""
+        selected = self.get_run(run_id)
+        if selected is None:
+            raise ValueError(f"lineage: no run {run_id!r} in this checkpointer")
+        return _derive.build_lineage(
+            selected,
+            self.get_run,
+            self._children_of,
+            (lambda rid: list(self.steps(rid))) if include_steps else None,
+            max_runs,
+        )
+
+    def fork_workflow(
+        self, source_run_id: str, *, workflow_id: str | None = None, superstep: int | None = None
+    ) -> tuple[str, Checkpoint]:
+        """A new workflow id and the source's checkpoint; an unknown source is ``ValueError``."""
+        if self.get_run(source_run_id) is None:
+            raise unknown_source(source_run_id, "fork")
+        return workflow_id or _derive.fork_id(source_run_id), self.checkpoint(
+            source_run_id, superstep=superstep
+        )
+
+    def retry_workflow(
+        self, source_run_id: str, *, workflow_id: str | None = None, superstep: int | None = None
+    ) -> tuple[str, Checkpoint]:
+        """Like ``fork_workflow``, numbered as retry ``1 + existing retries`` of the source."""
+        if self.get_run(source_run_id) is None:
+            raise unknown_source(source_run_id, "retry")
+        index = 1 + self._count_retries(source_run_id)
+        cp = self.checkpoint(source_run_id, superstep=superstep)
+        checkpoint = Checkpoint(
+            values=cp.values,
+            steps=cp.steps,
+            source_run_id=source_run_id,
+            source_superstep=cp.source_superstep,
+            retry_of=source_run_id,
+            retry_index=index,
+        )
+        return workflow_id or _derive.retry_id(source_run_id, index), checkpoint
+
+    # --- async twins (inline by default) ------------------------------------------------
+
+    async def save_step(self, record: StepRecord) -> None:
+        self.save_step_sync(record)
+
+    async def create_run(
+        self,
+        run_id: str,
+        *,
+        graph_name: str | None = None,
+        parent_run_id: str | None = None,
+        forked_from: str | None = None,
+        fork_superstep: int | None = None,
+        retry_of: str | None = None,
+        retry_index: int | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> Run:
+        return self.create_run_sync(
+            run_id,
+            graph_name=graph_name,
+            parent_run_id=parent_run_id,
+            forked_from=forked_from,
+            fork_superstep=fork_superstep,
+            retry_of=retry_of,
+            retry_index=retry_index,
+            config=config,
+        )
+
+    async def create_run_new_async(
+        self,
+        run_id: str,
+        *,
+        graph_name: str | None = None,
+        parent_run_id: str | None = None,
+        forked_from: str | None = None,
+        fork_superstep: int | None = None,
+        retry_of: str | None = None,
+        retry_index: int | None = None,
+        config: dict[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> Run:
+        return self.create_run_new(
+            run_id,
+            graph_name=graph_name,
+            parent_run_id=parent_run_id,
+            forked_from=forked_from,
+            fork_superstep=fork_superstep,
+            retry_of=retry_of,
+            retry_index=retry_index,
+            config=config,
+            inputs=inputs,
+        )
+
+    async def update_run_status(
+        self,
+        run_id: str,
+        status: WorkflowStatus | str,
+        *,
+        duration_ms: float | None = None,
+        node_count: int | None = None,
+        error_count: int | None = None,
+    ) -> None:
+        self.update_run_status_sync(
+            run_id, status, duration_ms=duration_ms, node_count=node_count, error_count=error_count
+        )
+
+    async def claim_run_async(self, run_id: str, expected_claim: int) -> int:
+        return self.claim_run(run_id, expected_claim)
+
+    async def commit_superstep_async(
+        self,
+        run_id: str,
+        records: Sequence[StepRecord],
+        *,
+        claim: int,
+        status: WorkflowStatus | str | None = None,
+        duration_ms: float | None = None,
+        node_count: int | None = None,
+        error_count: int | None = None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.commit_superstep(
+            run_id,
+            records,
+            claim=claim,
+            status=status,
+            duration_ms=duration_ms,
+            node_count=node_count,
+            error_count=error_count,
+            inputs=inputs,
+        )
+
+    async def save_inputs_async(self, run_id: str, values: Mapping[str, Any]) -> None:
+        self.save_inputs(run_id, values)
+
+    async def get_inputs_async(self, run_id: str) -> dict[str, Any]:
+        return self.get_inputs(run_id)
+
+    async def load_for_resume_async(self, run_id: str) -> ResumeState:
+        return self.load_for_resume(run_id)
+
+    async def get_state(self, run_id: str, *, superstep: int | None = None) -> dict[str, Any]:
+        return _derive.fold_state(await self.get_steps(run_id, superstep=superstep))
+
+    async def get_steps(self, run_id: str, *, superstep: int | None = None) -> list[StepRecord]:
+        return self.steps(run_id, superstep=superstep)
+
+    async def get_run_async(self, run_id: str) -> Run | None:
+        return self.get_run(run_id)
+
+    async def list_runs(
+        self,
+        *,
+        status: WorkflowStatus | str | None = None,
+        parent_run_id: str | None = None,
+        limit: int | None = 100,
+    ) -> list[Run]:
+        """Runs, newest first; ``parent_run_id=None`` here means no parent filter."""
+        check_limit(limit)
+        return await self._query_runs_async(
+            status=None if status is None else workflow_status(status),
+            graph_name=None,
+            since=None,
+            parent_run_id=UNSET if parent_run_id is None else parent_run_id,
+            limit=limit,
+        )
+
+    async def _query_runs_async(
+        self,
+        *,
+        status: WorkflowStatus | None,
+        graph_name: str | None,
+        since: datetime | None,
+        parent_run_id: ParentFilter,
+        limit: int | None,
+    ) -> list[Run]:
+        return self._query_runs(
+            status=status,
+            graph_name=graph_name,
+            since=since,
+            parent_run_id=parent_run_id,
+            limit=limit,
+        )
+
+    async def _count_retries_async(self, source_run_id: str) -> int:
+        return self._count_retries(source_run_id)
+
+    async def search_async(
+        self, q: str, *, field: str | None = None, limit: int = 20
+    ) -> list[StepRecord]:
+        return self.search(q, field=field, limit=limit)
+
+
+def completed_like(status: WorkflowStatus) -> bool:
+    """Statuses that stamp ``completed_at``."""
+    return status is WorkflowStatus.COMPLETED or status is WorkflowStatus.FAILED
+
+
+
+
+def run_exists_error(run_id: str) -> ConcurrentRunError:
+    return ConcurrentRunError(
+        f"workflow {run_id!r} already exists: another process is running or resuming it right "
+        "now (or ran it before). Resume it by its id, or start a new workflow_id.",
+        workflow_id=run_id,
+    )
+
+
+def claim_moved_error(run_id: str, expected: int, actual: int) -> ConcurrentRunError:
+    return ConcurrentRunError(
+        f"workflow {run_id!r} is being run or resumed by another process right now: its claim "
+        f"moved from {expected} to {actual}. Let that run finish, then resume the workflow "
+        "again; never drive one workflow_id from two places at once.",
+        workflow_id=run_id,
+        expected_claim=expected,
+        actual_claim=actual,
+    )
+
+
+def unknown_run_error(action: str, run_id: str) -> ValueError:
+    return ValueError(
+        f"{action}: no run {run_id!r} in this checkpointer; create it first "
+        "(create_run_new or create_run)"
+    )
+

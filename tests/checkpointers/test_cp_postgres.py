@@ -1,0 +1,193 @@
+"""PostgreSQL specifics: schema versions and migration, foreign schemas, connections."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import psycopg
+import pytest
+from cp_helpers import PG_DSN, pg_admin, rec
+
+from hypergraph_typed.checkpointers import PostgresCheckpointer, StepStatus, WorkflowStatus
+from hypergraph_typed.checkpointers.schema import CURRENT_VERSION
+from hypergraph_typed.exceptions import CheckpointStoreError
+
+
+def _version(schema: str) -> str:
+    with pg_admin() as conn:
+        row = conn.execute(
+            f"SELECT value FROM \"{schema}\".meta WHERE key = 'schema_version'"
+        ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_creates_schema_lazily(pg_schema: str) -> None:
+    cp = PostgresCheckpointer(PG_DSN, schema=pg_schema)
+    with pg_admin() as conn:
+        assert conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (pg_schema,)
+        ).fetchone() is None
+    try:
+        assert cp.runs() == []
+        assert _version(pg_schema) == str(CURRENT_VERSION)
+    finally:
+        cp.close()
+
+
+def test_migrates_a_v1_schema(pg_schema: str) -> None:
+    s = f'"{pg_schema}"'
+    with pg_admin() as conn:
+        for stmt in [
+            f"CREATE SCHEMA {s}",
+            f"CREATE TABLE {s}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            f"INSERT INTO {s}.meta VALUES ('schema_version', '1')",
+            f"""CREATE TABLE {s}.runs (seq BIGINT GENERATED ALWAYS AS IDENTITY,
+                id TEXT PRIMARY KEY, status TEXT NOT NULL, graph_name TEXT,
+                duration_ms DOUBLE PRECISION, node_count INTEGER NOT NULL DEFAULT 0,
+                error_count INTEGER NOT NULL DEFAULT 0, parent_run_id TEXT, forked_from TEXT,
+                fork_superstep INTEGER, retry_of TEXT, retry_index INTEGER, config TEXT,
+                created_at TIMESTAMPTZ NOT NULL, completed_at TIMESTAMPTZ)""",
+            f"""CREATE TABLE {s}.steps (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id TEXT NOT NULL, superstep INTEGER NOT NULL, node_name TEXT NOT NULL,
+                step_index INTEGER NOT NULL, status TEXT NOT NULL, input_versions TEXT NOT NULL,
+                outputs BYTEA, duration_ms DOUBLE PRECISION NOT NULL, cached BOOLEAN NOT NULL,
+                decision TEXT, error TEXT, node_type TEXT, created_at TIMESTAMPTZ NOT NULL,
+                completed_at TIMESTAMPTZ, child_run_id TEXT,
+                UNIQUE (run_id, superstep, node_name))""",
+            f"""INSERT INTO {s}.runs (id, status, graph_name, node_count, created_at)
+                VALUES ('old-run', 'paused', 'review', 1, '2024-01-02 03:04:05+00')""",
+            f"""INSERT INTO {s}.steps (run_id, superstep, node_name, step_index, status,
+                input_versions, outputs, duration_ms, cached, created_at, completed_at)
+                VALUES ('old-run', 0, 'write', 0, 'completed', '{{}}',
+                        convert_to('{{"draft":"hi"}}', 'UTF8'), 1.0, false,
+                        '2024-01-02 03:04:05+00', '2024-01-02 03:04:06+00')""",
+        ]:
+            conn.execute(stmt)
+    with PostgresCheckpointer(PG_DSN, schema=pg_schema) as cp:
+        run, steps, inputs = cp.load_for_resume("old-run")
+        assert run is not None and run.status is WorkflowStatus.PAUSED and run.claim == 0
+        assert [(x.node_name, x.status) for x in steps] == [("write", StepStatus.COMPLETED)]
+        assert cp.state("old-run") == {"draft": "hi"} and inputs == {}
+        claim = cp.claim_run("old-run", 0)
+        cp.commit_superstep("old-run", [rec("old-run", 1, "review", values={"ok": 1})],
+                            claim=claim, inputs={"prompt": "p"})
+        assert cp.get_inputs("old-run") == {"prompt": "p"}
+    assert _version(pg_schema) == str(CURRENT_VERSION)
+
+
+def test_foreign_schema_is_rejected(pg_schema: str) -> None:
+    with pg_admin() as conn:
+        conn.execute(f'CREATE SCHEMA "{pg_schema}"')
+        conn.execute(f'CREATE TABLE "{pg_schema}".orders (id INT)')
+    cp = PostgresCheckpointer(PG_DSN, schema=pg_schema)
+    with pytest.raises(CheckpointStoreError, match="orders") as info:
+        cp.get_run("x")
+    assert pg_schema in str(info.value)
+    cp.close()
+    with pg_admin() as conn:  # nothing was added to the foreign schema
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (pg_schema,)
+        ).fetchall()
+    assert tables == [("orders",)]
+
+
+def test_newer_schema_asks_for_an_upgrade(pg_schema: str) -> None:
+    with PostgresCheckpointer(PG_DSN, schema=pg_schema):
+        pass
+    with pg_admin() as conn:
+        conn.execute(
+            f"UPDATE \"{pg_schema}\".meta SET value = '7' WHERE key = 'schema_version'"
+        )
+    cp = PostgresCheckpointer(PG_DSN, schema=pg_schema)
+    with pytest.raises(CheckpointStoreError, match="Upgrade hypergraph-typed"):
+        cp.runs()
+
+    async def scenario() -> None:
+        with pytest.raises(CheckpointStoreError, match="version 7"):
+            await cp.get_run_async("x")
+
+    asyncio.run(scenario())
+    cp.close()
+
+
+def test_concurrent_first_opens_create_the_schema_once(pg_schema: str) -> None:
+    handles = [PostgresCheckpointer(PG_DSN, schema=pg_schema) for _ in range(3)]
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def open_it(cp: PostgresCheckpointer) -> None:
+        barrier.wait()
+        try:
+            cp.initialize()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it, args=(cp,)) for cp in handles]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _version(pg_schema) == str(CURRENT_VERSION)
+    for cp in handles:
+        cp.close()
+
+
+def test_invalid_schema_names() -> None:
+    for bad in ["", "1abc", 'x"; DROP TABLE y; --', "a-b", "x" * 64]:
+        with pytest.raises(ValueError, match="plain identifier"):
+            PostgresCheckpointer(PG_DSN, schema=bad)
+
+
+def test_async_connection_follows_the_event_loop(pg_schema: str) -> None:
+    cp = PostgresCheckpointer(PG_DSN, schema=pg_schema)
+
+    async def first() -> None:
+        await cp.create_run_new_async("w")
+
+    async def second() -> None:  # a new loop: the old async connection is replaced
+        await cp.commit_superstep_async("w", [rec("w", 0, "a", values={"x": 1})], claim=1)
+        results = await asyncio.gather(*(cp.get_run_async("w") for _ in range(5)))
+        assert all(r is not None and r.id == "w" for r in results)
+
+    asyncio.run(first())
+    asyncio.run(second())
+    assert cp.state("w") == {"x": 1}
+    cp.close()
+    with pytest.raises(CheckpointStoreError, match="closed"):
+        cp.get_run("w")
+
+
+def test_repr_hides_the_dsn(pg_schema: str) -> None:
+    cp = PostgresCheckpointer(PG_DSN + " password=secret", schema=pg_schema)
+    try:
+        text = repr(cp)
+        assert text.startswith(f"PostgresCheckpointer: schema {pg_schema} | ")
+        assert "secret" not in text
+    finally:
+        cp.close()
+
+
+def test_a_dropped_connection_is_replaced_on_the_next_call(pg_schema: str) -> None:
+    cp = PostgresCheckpointer(PG_DSN, schema=pg_schema)
+    cp.create_run_new("w")
+
+    async def kill_and_read() -> None:
+        assert await cp.get_run_async("w") is not None
+        assert cp._aconn is not None
+        with pg_admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (cp._aconn.info.backend_pid,))
+        with pytest.raises(psycopg.OperationalError):
+            await cp.get_run_async("w")  # the call in flight fails ...
+        assert await cp.get_run_async("w") is not None  # ... the next one reconnects
+
+    assert cp._conn is not None
+    with pg_admin() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (cp._conn.info.backend_pid,))
+    with pytest.raises(psycopg.OperationalError):
+        cp.get_run("w")
+    assert cp.get_run("w") is not None
+    asyncio.run(kill_and_read())
+    cp.close()
