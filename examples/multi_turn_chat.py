@@ -12,7 +12,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from hypergraph_typed import END, AsyncRunner, Graph, GraphConfigError, interrupt, node, route
+from hypergraph_typed import (
+    END,
+    AsyncRunner,
+    Graph,
+    GraphConfigError,
+    HyperNode,
+    interrupt,
+    node,
+    route,
+)
 
 Messages = list[dict[str, str]]
 MAX_MESSAGES = 6
@@ -49,7 +58,7 @@ def should_continue(messages: Messages) -> Any:
     return END if len(messages) >= MAX_MESSAGES else "ask_user"
 
 
-CHAT_NODES = [ask_user, add_user_message, generate, add_response, should_continue]
+CHAT_NODES: list[HyperNode] = [ask_user, add_user_message, generate, add_response, should_continue]
 
 
 def build_signal_chat() -> Graph:
@@ -88,7 +97,7 @@ def keep_going(messages: Messages) -> Any:
     return END if len(messages) >= MAX_MESSAGES else "ask_query"
 
 
-EDGE_NODES = [ask_query, add_query, generate, add_reply, keep_going]
+EDGE_NODES: list[HyperNode] = [ask_query, add_query, generate, add_reply, keep_going]
 EDGES = [
     (ask_query, add_query),
     (add_query, generate),

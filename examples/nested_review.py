@@ -87,15 +87,17 @@ async def amain() -> None:
 
     # -- runner compatibility --------------------------------------------------------------
     try:
-        SyncRunner().run(pipeline, values)
+        SyncRunner().run(pipeline, values)  # type: ignore[hg-runner]  # shown on purpose
     except IncompatibleRunnerError as exc:
         print("SyncRunner:", exc)
     try:
-        await runner.map(pipeline, {"topic": ["a", "b"]}, map_over="topic")
+        await runner.map(  # type: ignore[hg-runner]  # shown on purpose
+            pipeline, {"topic": ["a", "b"]}, map_over="topic"
+        )
     except IncompatibleRunnerError as exc:
         print("AsyncRunner.map:", exc)
     try:
-        Graph([review.as_node().map_over("draft")])
+        Graph([review.as_node().map_over("draft")])  # type: ignore[hg-graph]  # on purpose
     except GraphConfigError as exc:
         print("map_over:", exc)
 

@@ -22,7 +22,7 @@ def _fingerprint() -> str:
 
     here = Path(__file__).parent
     library = Path(hypergraph_typed.__file__).parent
-    files = sorted(here.glob("*.py")) + sorted((library / "compiler").glob("*.py"))
+    files = sorted(here.glob("*.py")) + sorted(library.rglob("*.py"))
     h = hashlib.sha256()
     for path in files:
         h.update(path.name.encode())

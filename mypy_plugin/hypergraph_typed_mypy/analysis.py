@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import types
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, cast
 
 import attrs
@@ -23,7 +23,7 @@ from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler import validation
 from hypergraph_typed.compiler.structure import Structure, analyze
-from hypergraph_typed.nodes.base import HyperNode
+from hypergraph_typed.nodes.base import HyperNode, RenameError
 from hypergraph_typed.nodes.function import FunctionNode
 from hypergraph_typed.nodes.gate import GateNode, IfElseNode, RouteNode
 from hypergraph_typed.nodes.interrupt import InterruptNode
@@ -225,7 +225,7 @@ def _analyse(spec: GraphSpec) -> Analysis:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             nodes = [stand_in(n) for n in spec.nodes]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RenameError):
         return Analysis(None)  # a name the stand-ins cannot carry: stay silent
     try:
         s = analyze(nodes, _edges(spec), list(spec.shared) or None)
@@ -270,7 +270,3 @@ def analyse(spec: GraphSpec) -> Analysis:
             _CACHE.clear()
         found = _CACHE[spec] = _analyse(spec)
     return found
-
-
-def names(nodes: Sequence[NodeSpec]) -> list[str]:
-    return [n.name for n in nodes]

@@ -71,7 +71,8 @@ class Value:
         """The value's type in ``context`` and whether inferring it there raised errors."""
         api, expr = self.api, self.expr
         if isinstance(api, TypeChecker) and expr is not None and self._display():
-            with api.msg.filter_errors() as watcher, api.local_type_map:
+            muted = api.msg.filter_errors(filter_deprecated=True, filter_revealed_type=True)
+            with muted as watcher, api.local_type_map:
                 typ = api.expr_checker.accept(expr, context)
             return typ, watcher.has_new_errors()
         return self.stored, False

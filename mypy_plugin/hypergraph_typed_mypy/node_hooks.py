@@ -130,8 +130,9 @@ def _read_outputs(
                  ctx.context, NODE)
         return None
     if kind == "interrupt":
-        fail(api, f"{who} needs output_name: name the value(s) the answer is stored "
-             'under, e.g. output_name="decision"', ctx.context, NODE)
+        if expr is not None or not literal:  # @interrupt() without it: mypy reports that
+            fail(api, f"{who} needs output_name: name the value(s) the answer is stored "
+                 'under, e.g. output_name="decision"', ctx.context, NODE)
         return None
     return ()
 

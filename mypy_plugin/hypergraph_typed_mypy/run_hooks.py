@@ -184,14 +184,13 @@ def map_hook(ctx: MethodContext) -> Type:
              "one by one with run() and handle pauses per item", ctx.context, RUNNER)
     over_expr, over_type = args.get("map_over")
     over = names_value(api, over_expr, over_type)
-    mapped: frozenset[str] = frozenset()
     if isinstance(over, tuple):
-        mapped = frozenset(over)
+        # Which inputs take lists is known only from a literal map_over.
         for name in over:
             if name not in facts.accepted:
                 fail(api, f'Cannot map over "{name}": not an input of the graph; it accepts '
                      f"{_accepted_keys(facts)}", over_expr or ctx.context, KEY)
-    _check_inputs(ctx, facts, mapped)
+        _check_inputs(ctx, facts, frozenset(over))
     handling_expr, handling_type = args.get("error_handling")
     missing = str_value(handling_expr, handling_type) == "continue"
     return _result(ctx, enc, facts, missing=missing)
