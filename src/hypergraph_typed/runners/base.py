@@ -58,6 +58,10 @@ class BaseRunner(abc.ABC):
             )
         if type_check not in ("off", "edges"):
             raise ValueError(f"type_check must be 'off' or 'edges', got {type_check!r}")
+        if type_check == "edges":
+            from hypergraph_typed.runtime.typecheck import require_typeguard
+
+            require_typeguard()  # fail here, not at the first run
         self.cache = cache
         self.checkpointer = checkpointer
         self.type_check: TypeCheck = type_check
