@@ -390,3 +390,50 @@ def test_nested_interrupt_is_a_child_run_that_resumes_in_place(cp: Any) -> None:
     gn_steps = [s for s in cp.steps("n1") if s.node_name == "inner"]
     assert [s.status for s in gn_steps] == [StepStatus.PAUSED, StepStatus.COMPLETED]
     assert {s.child_run_id for s in gn_steps} == {"n1/inner"}
+
+
+# -- map() persistence ------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_map_with_workflow_id_persists_items_and_skips_completed_ones(cp: Any, kind: str) -> None:
+    calls: list[int] = []
+    broken = {3}
+
+    @node(output_name="squared")
+    def square(x: int) -> int:
+        calls.append(x)
+        if x in broken:
+            raise ValueError(f"cannot square {x}")
+        return x * x
+
+    graph = Graph([square], name="squares")
+    runner: Any = SyncRunner(checkpointer=cp) if kind == "sync" else AsyncRunner(checkpointer=cp)
+
+    def call(**kw: Any) -> Any:
+        r = runner.map(graph, {"x": [1, 2, 3]}, map_over="x", error_handling="continue", **kw)
+        return arun(r) if kind == "async" else r
+
+    first = call(workflow_id="batch")
+    assert [r.status.value for r in first] == ["completed", "completed", "failed"]
+    assert [r.workflow_id for r in first] == ["batch/0", "batch/1", "batch/2"]
+    parent = cp.get_run("batch")
+    assert parent.status is WorkflowStatus.COMPLETED and parent.error_count == 1
+    child = cp.get_run("batch/1")
+    assert child.parent_run_id == "batch" and "map_item_signature" in child.config
+    assert cp.get_run("batch/2").status is WorkflowStatus.FAILED
+    assert cp.state("batch/1") == {"squared": 4}
+
+    broken.clear()
+    calls.clear()
+    second = call(workflow_id="batch")
+    assert calls == [3]  # completed items were skipped, the failed one ran again
+    assert [r["squared"] for r in second] == [1, 4, 9]
+    skipped = second[0]
+    assert skipped.run_id == skipped.workflow_id == "batch/0" and skipped.log is None
+    assert cp.get_run("batch/2").status is WorkflowStatus.COMPLETED
+    assert cp.get_run("batch").error_count == 0
+
+    calls.clear()
+    call()  # no workflow_id: nothing is persisted
+    assert len(calls) == 3
+    assert {r.id for r in cp.runs(limit=None)} >= {"batch"}
+    assert not [r for r in cp.runs(limit=None) if not r.id.startswith("batch")]

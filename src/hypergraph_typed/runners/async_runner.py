@@ -30,7 +30,7 @@ from hypergraph_typed.runners.results import (
 )
 from hypergraph_typed.runtime import checkpointed_start as cs
 from hypergraph_typed.runtime import event_factory as ev
-from hypergraph_typed.runtime import persist
+from hypergraph_typed.runtime import map_persist, persist
 from hypergraph_typed.runtime.execute import (
     handler_failed,
     nested_pause,
@@ -531,7 +531,8 @@ class AsyncRunner(BaseRunner):
         try:
             map_feats = self._features(plan, dispatcher)
             return await self._map_plan(plan, merged, names, map_mode, clone, error_handling,
-                                        on_missing, ctx, map_feats, None, top=True)
+                                        on_missing, ctx, map_feats, None, top=True,
+                                        workflow_id=workflow_id)
         finally:
             if dispatcher is not None:
                 await dispatcher.shutdown_async()
@@ -540,8 +541,12 @@ class AsyncRunner(BaseRunner):
         self, plan: ExecutionPlan, merged: dict[str, Any], names: list[str], mode: str,
         clone: bool | Sequence[str], error_handling: str, on_missing: str, ctx: _Ctx,
         feats: RunFeatures | None, span: str | None, *, top: bool = False,
+        workflow_id: str | None = None,
     ) -> MapResult:
-        """Items concurrently; with features, each item is a child run of the map."""
+        """Items concurrently; with features, each item is a child run of the map.
+
+        With a checkpointer and a ``workflow_id``, the map is persisted (``map_persist``).
+        """
         items = prep.expand_map(merged, names, mode, clone)
         limit = resolve_max_iterations(None)
         t0 = time.perf_counter()
@@ -555,19 +560,34 @@ class AsyncRunner(BaseRunner):
             await disp.emit_async(ev.map_start(map_feats, len(items)))
         parent = map_feats.run_span if map_feats is not None else None
 
+        cp = self.checkpointer
+        store = (
+            await cs.drive_async(cp, map_persist.begin(cp, plan, workflow_id))
+            if workflow_id is not None and cp is not None and top else None
+        )
+        index_of = {id(item): i for i, item in enumerate(items)}
+
         async def run_item(item: dict[str, Any]) -> RunResult:
-            item_feats = (
-                map_feats.nested(plan, parent, new_run_id())
-                if map_feats is not None and parent is not None else None
-            )
+            session = None
+            if store is not None:
+                got = await cs.drive_async(cp, map_persist.item(store, index_of[id(item)], item))
+                if isinstance(got, map_persist.Skip):
+                    return got.result(plan)
+                session = got
+            item_feats = self._item_features(plan, map_feats, parent, session)
             try:
                 prepared = prep.prepare(plan, item)
                 self._check_inputs(item_feats, plan, prepared)
             except (MissingInputError, EdgeTypeError) as exc:
+                if session is not None:
+                    await session.finish_async(RunStatus.FAILED, 0.0, exc)
                 return RunResult({}, RunStatus.FAILED, error=exc)
-            return await self._run_plan(
+            result = await self._run_plan(
                 plan, prepared, limit, "continue", on_missing, ctx, item_feats
             )
+            if session is not None:
+                result.workflow_id = session.workflow_id
+            return result
 
         try:
             result = await run_map_async(
@@ -575,9 +595,13 @@ class AsyncRunner(BaseRunner):
                 run_id=map_feats.run_id if map_feats is not None and items else None,
             )
         except Exception as exc:
+            if store is not None:
+                await cs.call_async(cp, map_persist.end(store, None))
             if disp is not None and map_feats is not None:
                 await disp.emit_async(ev.run_end(map_feats, RunStatus.FAILED, exc, t0))
             raise
+        if store is not None:
+            await cs.call_async(cp, map_persist.end(store, result))
         if disp is not None and map_feats is not None:
             failed = next((r.error for r in result.results if r.failed), None)
             await disp.emit_async(ev.run_end(map_feats, map_status(result), failed, t0))

@@ -112,6 +112,21 @@ class BaseRunner(abc.ABC):
             workflow_id=workflow_id,
         )
 
+    def _item_features(
+        self, plan: ExecutionPlan, map_feats: RunFeatures | None, parent: str | None,
+        session: Any,
+    ) -> RunFeatures | None:
+        """Features of one map item: a child of the map's run, plus its step writer."""
+        feats = (
+            map_feats.nested(plan, parent, new_run_id())
+            if map_feats is not None and parent is not None
+            else self._features(plan, None, session=session)
+        )
+        if feats is not None and session is not None:
+            feats.session = session
+            feats.workflow_id = session.workflow_id
+        return feats
+
     def _check_inputs(self, feats: RunFeatures | None, plan: ExecutionPlan, prepared: Any) -> None:
         """With ``type_check="edges"``: check the run's inputs, bound values and answers."""
         if feats is None or feats.checks is None:

@@ -27,7 +27,7 @@ from hypergraph_typed.runners.results import (
 )
 from hypergraph_typed.runtime import checkpointed_start as cs
 from hypergraph_typed.runtime import event_factory as ev
-from hypergraph_typed.runtime import persist
+from hypergraph_typed.runtime import map_persist, persist
 from hypergraph_typed.runtime.execute import split_outputs
 from hypergraph_typed.runtime.features import RunFeatures, cache_key, from_cached, to_cached
 from hypergraph_typed.runtime.scheduler import Scheduler
@@ -359,7 +359,7 @@ class SyncRunner(BaseRunner):
             map_feats = self._features(plan, dispatcher)
             return self._map_plan(
                 plan, merged, names, map_mode, clone, error_handling, on_missing, map_feats, None,
-                top=True,
+                top=True, workflow_id=workflow_id,
             )
         finally:
             if dispatcher is not None:
@@ -369,8 +369,12 @@ class SyncRunner(BaseRunner):
         self, plan: ExecutionPlan, merged: dict[str, Any], names: list[str], mode: str,
         clone: bool | Sequence[str], error_handling: str, on_missing: str,
         feats: RunFeatures | None, span: str | None, *, top: bool = False,
+        workflow_id: str | None = None,
     ) -> MapResult:
-        """Items one after another; with features, each item is a child run of the map."""
+        """Items one after another; with features, each item is a child run of the map.
+
+        With a checkpointer and a ``workflow_id``, the map is persisted (``map_persist``).
+        """
         items = prep.expand_map(merged, names, mode, clone)
         limit = resolve_max_iterations(None)
         t0 = time.perf_counter()
@@ -384,17 +388,32 @@ class SyncRunner(BaseRunner):
             disp.emit(ev.map_start(map_feats, len(items)))
         parent = map_feats.run_span if map_feats is not None else None
 
+        cp = self.checkpointer
+        store = (
+            cs.drive_sync(cp, map_persist.begin(cp, plan, workflow_id))
+            if workflow_id is not None and cp is not None and top else None
+        )
+        index_of = {id(item): i for i, item in enumerate(items)}
+
         def run_item(item: dict[str, Any]) -> RunResult:
-            item_feats = (
-                map_feats.nested(plan, parent, new_run_id())
-                if map_feats is not None and parent is not None else None
-            )
+            session = None
+            if store is not None:
+                got = cs.drive_sync(cp, map_persist.item(store, index_of[id(item)], item))
+                if isinstance(got, map_persist.Skip):
+                    return got.result(plan)
+                session = got
+            item_feats = self._item_features(plan, map_feats, parent, session)
             try:
                 prepared = prep.prepare(plan, item)
                 self._check_inputs(item_feats, plan, prepared)
             except (MissingInputError, EdgeTypeError) as exc:
+                if session is not None:
+                    session.finish_sync(RunStatus.FAILED, 0.0, exc)
                 return RunResult({}, RunStatus.FAILED, error=exc)
-            return self._run_plan(plan, prepared, limit, "continue", on_missing, item_feats)
+            result = self._run_plan(plan, prepared, limit, "continue", on_missing, item_feats)
+            if session is not None:
+                result.workflow_id = session.workflow_id
+            return result
 
         try:
             result = run_map_sync(
@@ -402,9 +421,13 @@ class SyncRunner(BaseRunner):
                 run_id=map_feats.run_id if map_feats is not None and items else None,
             )
         except Exception as exc:
+            if store is not None:
+                cs.call_sync(cp, map_persist.end(store, None))
             if disp is not None and map_feats is not None:
                 disp.emit(ev.run_end(map_feats, RunStatus.FAILED, exc, t0))
             raise
+        if store is not None:
+            cs.call_sync(cp, map_persist.end(store, result))
         if disp is not None and map_feats is not None:
             failed = next((r.error for r in result.results if r.failed), None)
             disp.emit(ev.run_end(map_feats, map_status(result), failed, t0))

@@ -2,7 +2,8 @@
 
 The rules are a generator that yields the checkpointer calls it needs as
 ``(method, args, kwargs)`` and receives their results; ``SyncRunner`` drives it with the
-sync methods, ``AsyncRunner`` awaits the ``*_async`` twins. It returns what the run loop
+sync methods, ``AsyncRunner`` awaits the async twins (``name_async``, or the name after
+``|`` when the spec names the pair differently, as in ``"runs|list_runs"``). It returns what the run loop
 needs: the step writer, the prepared values, and a restored scheduler (or ``None`` for a
 fresh run) with its next superstep number.
 """
@@ -10,7 +11,7 @@ fresh run) with its next superstep number.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -120,24 +121,44 @@ def _fresh(
     return Start(session, prepared, None, 0)
 
 
-def drive_sync(cp: Any, flow: Generator[Call, Any, Start]) -> Start:
+def _method(cp: Any, name: str, *, is_async: bool) -> Any:
+    """``"name"`` means ``name`` / ``name_async``; ``"sync|async"`` names both."""
+    sync_name, _, async_name = name.partition("|")
+    if is_async:
+        return getattr(cp, async_name or sync_name + "_async")
+    return getattr(cp, sync_name)
+
+
+def call_sync(cp: Any, call: Call) -> Any:
+    method, args, kwargs = call
+    return _method(cp, method, is_async=False)(*args, **kwargs)
+
+
+async def call_async(cp: Any, call: Call) -> Any:
+    method, args, kwargs = call
+    return await _method(cp, method, is_async=True)(*args, **kwargs)
+
+
+T = TypeVar("T")
+
+
+def drive_sync(cp: Any, flow: Generator[Call, Any, T]) -> T:
     """Run the flow with the checkpointer's sync methods."""
     try:
-        method, args, kwargs = next(flow)
+        call = next(flow)
         while True:
-            method, args, kwargs = flow.send(getattr(cp, method)(*args, **kwargs))
+            call = flow.send(call_sync(cp, call))
     except StopIteration as done:
-        result: Start = done.value
+        result: T = done.value
         return result
 
 
-async def drive_async(cp: Any, flow: Generator[Call, Any, Start]) -> Start:
-    """Run the flow with the checkpointer's ``*_async`` methods."""
+async def drive_async(cp: Any, flow: Generator[Call, Any, T]) -> T:
+    """Run the flow with the checkpointer's async methods."""
     try:
-        method, args, kwargs = next(flow)
+        call = next(flow)
         while True:
-            value = await getattr(cp, method + "_async")(*args, **kwargs)
-            method, args, kwargs = flow.send(value)
+            call = flow.send(await call_async(cp, call))
     except StopIteration as done:
-        result: Start = done.value
+        result: T = done.value
         return result
