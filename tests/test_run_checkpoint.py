@@ -437,3 +437,18 @@ def test_map_with_workflow_id_persists_items_and_skips_completed_ones(cp: Any, k
     assert len(calls) == 3
     assert {r.id for r in cp.runs(limit=None)} >= {"batch"}
     assert not [r for r in cp.runs(limit=None) if not r.id.startswith("batch")]
+
+
+def test_sync_runner_persists_nested_graphs_as_child_runs(cp: Any) -> None:
+    @node(output_name="y")
+    def inc(x: int) -> int:
+        return x + 1
+
+    inner = Graph([inc], name="inner").as_node()
+    outer = Graph([fine, inner.with_inputs(x="ok")], name="outer")
+    result = SyncRunner(checkpointer=cp).run(outer, {"x": 1}, workflow_id="s1")
+    assert result["y"] == 2
+    child = cp.get_run("s1/inner")
+    assert child.parent_run_id == "s1" and child.status is WorkflowStatus.COMPLETED
+    assert cp.state("s1/inner") == {"y": 2}
+    assert [s.child_run_id for s in cp.steps("s1") if s.node_name == "inner"] == ["s1/inner"]

@@ -307,6 +307,9 @@ class SyncRunner(BaseRunner):
             prep.check_sync_compat(inner_plan)
         inner_values = dict(zip(gn.inner_inputs, args))
         if gn.map_config is None:
+            if feats is not None and feats.session is not None and span is not None:
+                result = self._run_child(np, inner_plan, inner_values, feats, span)
+                return tuple(result.values.get(o, MISSING) for o in gn.inner_outputs), result.log
             prepared = prep.prepare(inner_plan, inner_values)
             inner_feats = (
                 feats.nested(inner_plan, span, new_run_id())
@@ -327,6 +330,25 @@ class SyncRunner(BaseRunner):
             feats, span,
         )
         return map_outputs(gn, mapped), mapped.log
+
+    def _run_child(
+        self, np: NodePlan, plan: ExecutionPlan, inputs: dict[str, Any], feats: RunFeatures,
+        span: str,
+    ) -> RunResult:
+        """A GraphNode inside a checkpointed run: its own run "{workflow}/{node}"."""
+        parent = feats.session
+        assert parent is not None
+        cp = parent.checkpointer
+        begin = cs.drive_sync(cp, cs.start_child(
+            cp, plan, parent.child_id(np.name), parent.workflow_id, inputs, {}
+        ))
+        inner = feats.nested(plan, span, new_run_id())
+        inner.session = begin.session
+        inner.workflow_id = begin.session.workflow_id
+        return self._run_plan(
+            plan, begin.prepared, resolve_max_iterations(None), "raise", "ignore", inner,
+            begin.sched, begin.superstep,
+        )
 
     def map(  # type: ignore[override]
         self,
