@@ -103,6 +103,12 @@ class ExecutionPlan:
     # entrypoint's input (it starts the cycle), not an answer; the interrupt asks when
     # the cycle reaches it. A checkpointed resume still treats it as the answer.
     seed_answers: frozenset[str]
+    # Every resume key (top-level answer or nested "gn.key") -> the node that asks for it
+    # (the interrupt, or the GraphNode holding it): a checkpointed resume checks that
+    # this node is the one waiting.
+    answer_owner: dict[str, str]
+    # Per slot, the nodes that read it (a fork's overridden values make them run again).
+    slot_readers: tuple[tuple[int, ...], ...]
     # Nested resume paths: "gn.key" -> (GraphNode name, the key the inner run accepts).
     nested_resume: dict[str, tuple[str, str]]
     result_slots: tuple[tuple[str, int], ...]
@@ -350,6 +356,14 @@ def build_plan(graph: Graph) -> ExecutionPlan:
         optional=spec.optional, bound=dict(bound), internal=internal,
         resume_keys=frozenset(iouts) | frozenset(nested),
         answer_slots={o: slot_index[o] for o in sorted(iouts)}, nested_resume=nested,
+        answer_owner={
+            **{o: s.nodes[i].name for i in order if s.nodes[i].is_interrupt
+               for o in s.nodes[i].data_outputs},
+            **{k: gn for k, (gn, _) in nested.items()},
+        },
+        slot_readers=tuple(
+            tuple(n.index for n in nodes if slot in n.in_slots) for slot in range(len(slot_index))
+        ),
         seed_answers=frozenset(
             o for o in iouts if any(o in s.nodes[e].inputs for e in entry if e in active)
         ),

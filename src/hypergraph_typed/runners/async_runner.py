@@ -33,6 +33,7 @@ from hypergraph_typed.runtime import event_factory as ev
 from hypergraph_typed.runtime import map_persist, persist
 from hypergraph_typed.runtime.execute import (
     handler_failed,
+    has_answers,
     nested_pause,
     pause_info,
     split_outputs,
@@ -40,6 +41,7 @@ from hypergraph_typed.runtime.execute import (
 )
 from hypergraph_typed.runtime.features import RunFeatures, cache_key, from_cached, to_cached
 from hypergraph_typed.runtime.scheduler import Scheduler
+from hypergraph_typed.runtime.typecheck import check_inputs, check_outputs
 
 if TYPE_CHECKING:
     from hypergraph_typed.graph.core import Graph
@@ -347,11 +349,9 @@ class AsyncRunner(BaseRunner):
         log: Any = None
         try:
             if feats.checks is not None:
-                feats.check_inputs(feats.checks, np.index, args, sched)
+                check_inputs(feats.checks, np.index, args, sched)
             key = cache_key(feats, np, args)
-            if key and np.kind == INTERRUPT and prepared.answers and all(
-                s in prepared.answers for s in np.out_slots
-            ):
+            if key and np.kind == INTERRUPT and has_answers(np, prepared.answers):
                 key = ""  # a supplied answer wins over the cache and is never stored
             if key:
                 hit, stored = feats.cache.get(key)
@@ -363,7 +363,7 @@ class AsyncRunner(BaseRunner):
                 out, log = await self._call(np, args, prepared, ctx, feats, span)
                 if type(out) is not _Paused:
                     if feats.checks is not None:
-                        feats.check_outputs(feats.checks, np.index, out)
+                        check_outputs(feats.checks, np.index, out)
                     if key:
                         feats.cache.set(key, to_cached(np, out))
         except Exception as exc:

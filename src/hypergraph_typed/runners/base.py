@@ -21,6 +21,7 @@ from hypergraph_typed.runners.results import (
 )
 from hypergraph_typed.runtime.features import RunFeatures
 from hypergraph_typed.runtime.scheduler import Scheduler
+from hypergraph_typed.runtime.typecheck import check_answers, check_values, require_typeguard
 
 DEFAULT_MAX_ITERATIONS = 1000
 
@@ -59,8 +60,6 @@ class BaseRunner(abc.ABC):
         if type_check not in ("off", "edges"):
             raise ValueError(f"type_check must be 'off' or 'edges', got {type_check!r}")
         if type_check == "edges":
-            from hypergraph_typed.runtime.typecheck import require_typeguard
-
             require_typeguard()  # fail here, not at the first run
         self.cache = cache
         self.checkpointer = checkpointer
@@ -131,8 +130,6 @@ class BaseRunner(abc.ABC):
         """With ``type_check="edges"``: check the run's inputs, bound values and answers."""
         if feats is None or feats.checks is None:
             return
-        from hypergraph_typed.runtime.typecheck import check_answers, check_values
-
         check_values(feats.checks, plan, {**plan.bound, **prepared.provided})
         if prepared.answers:
             check_answers(feats.checks, prepared.answers)

@@ -31,6 +31,7 @@ from hypergraph_typed.runtime import map_persist, persist
 from hypergraph_typed.runtime.execute import split_outputs
 from hypergraph_typed.runtime.features import RunFeatures, cache_key, from_cached, to_cached
 from hypergraph_typed.runtime.scheduler import Scheduler
+from hypergraph_typed.runtime.typecheck import check_inputs, check_outputs
 
 if TYPE_CHECKING:
     from hypergraph_typed.graph.core import Graph
@@ -247,7 +248,7 @@ class SyncRunner(BaseRunner):
         inner_log: Any = None
         try:
             if feats.checks is not None:
-                feats.check_inputs(feats.checks, np.index, args, sched)
+                check_inputs(feats.checks, np.index, args, sched)
             key = cache_key(feats, np, args)
             if key:
                 hit, stored = feats.cache.get(key)
@@ -258,7 +259,7 @@ class SyncRunner(BaseRunner):
             else:
                 out, inner_log = self._call(np, args, nested, feats, span)
                 if feats.checks is not None:
-                    feats.check_outputs(feats.checks, np.index, out)
+                    check_outputs(feats.checks, np.index, out)
                 if key:
                     feats.cache.set(key, to_cached(np, out))
         except Exception as exc:

@@ -8,12 +8,6 @@ from hypergraph_typed.compiler.plan import NodePlan
 from hypergraph_typed.runners.results import PauseInfo
 
 
-def call_args(np: NodePlan, args: list[Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    if np.positional:
-        return tuple(args), {}
-    return (), dict(zip(np.params, args))
-
-
 def split_outputs(np: NodePlan, result: Any) -> tuple[Any, ...]:
     """One output takes the whole value; several unpack it in order (length checked)."""
     n = len(np.out_slots)
@@ -63,13 +57,16 @@ def take_answers(np: NodePlan, answers: dict[int, Any] | None) -> tuple[Any, ...
     a few integer lookups. Consuming means a later visit of the same interrupt in this
     run (a cycle routing back) calls the handler again, i.e. asks again.
     """
-    if not answers:
+    if not answers or not has_answers(np, answers):
         return None
-    outs = np.out_slots
-    for s in outs:
-        if s not in answers:
-            return None
-    return tuple(answers.pop(s) for s in outs)
+    return tuple(answers.pop(s) for s in np.out_slots)
+
+
+def has_answers(np: NodePlan, answers: dict[int, Any] | None) -> bool:
+    """Whether every answer slot of the interrupt was supplied (and not yet consumed)."""
+    if not answers:
+        return False
+    return all(s in answers for s in np.out_slots)
 
 
 def nested_pause(gn_name: str, gn: Any, inner: PauseInfo) -> PauseInfo:

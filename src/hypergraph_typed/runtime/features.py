@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypergraph_typed._sentinels import MISSING
+from hypergraph_typed.compiler.edge_types import build_edge_checks
 from hypergraph_typed.compiler.plan import GATE, GRAPH, ExecutionPlan, NodePlan
 from hypergraph_typed.events.types import new_span_id
 
@@ -22,7 +23,7 @@ class RunFeatures:
     """What one run (or one nested run) does besides calling nodes."""
 
     __slots__ = (
-        "base", "cache", "check_inputs", "check_outputs", "checks", "dispatcher", "graph_name",
+        "base", "cache", "checks", "dispatcher", "graph_name",
         "parent_span", "run_id", "run_span", "session", "type_check", "workflow_id",
     )
 
@@ -34,11 +35,6 @@ class RunFeatures:
         self.cache = cache
         self.type_check = type_check
         self.checks = edge_checks(plan) if type_check else None
-        if type_check:
-            from hypergraph_typed.runtime import typecheck
-
-            self.check_inputs = typecheck.check_inputs
-            self.check_outputs = typecheck.check_outputs
         self.session = session
         self.run_id = run_id
         self.run_span = new_span_id()
@@ -61,8 +57,6 @@ def edge_checks(plan: ExecutionPlan) -> Any:
     """The plan's runtime edge checks, built on first use and kept with the plan."""
     checks = plan.memo.get("edge_checks")
     if checks is None:
-        from hypergraph_typed.compiler.edge_types import build_edge_checks
-
         checks = plan.memo["edge_checks"] = build_edge_checks(plan)
     return checks
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from hypergraph_typed._sentinels import END, MISSING
 from hypergraph_typed.checkpointers.types import StepRecord, StepStatus, WorkflowStatus
-from hypergraph_typed.compiler.plan import GATE, GRAPH, INTERRUPT, ExecutionPlan, NodePlan
+from hypergraph_typed.compiler.plan import GATE, GRAPH, ExecutionPlan, NodePlan
 from hypergraph_typed.exceptions import (
     ConcurrentRunError,
     GraphChangedError,
@@ -238,10 +238,9 @@ def override(sched: Scheduler, plan: ExecutionPlan, values: dict[str, Any]) -> N
             continue
         sched.values[s] = v
         sched.versions[s] += 1
-        for np in plan.nodes:
-            if s in np.in_slots:
-                sched.ran[np.index] = False
-                sched.consumed[np.index] = None
+        for n in plan.slot_readers[s]:
+            sched.ran[n] = False
+            sched.consumed[n] = None
 
 
 def new_workflow_id() -> str:
@@ -324,16 +323,11 @@ def _check_answers_meet_questions(
     for rec in sorted(steps, key=lambda r: r.index):
         last[rec.node_name] = rec.status
     pending = {name for name, status in last.items() if status is StepStatus.PAUSED}
-    producers = {
-        o: np.name for np in plan.nodes if np.kind == INTERRUPT for o in np.node.data_outputs
-    }
+    owners = plan.answer_owner
     for key in answers:
-        owner = key.split(".", 1)[0] if "." in key else producers.get(key)
+        owner = owners.get(key)
         if owner is not None and owner not in pending:
-            waiting = sorted(
-                k for k in plan.resume_keys
-                if (k.split(".", 1)[0] if "." in k else producers.get(k)) in pending
-            )
+            waiting = sorted(k for k, o in owners.items() if o in pending)
             raise ValueError(
                 f"Workflow {wid!r} is not waiting for {key!r} (node {owner!r} is not paused); "
                 + (f"it is waiting for {waiting}" if waiting else "nothing is pending")
