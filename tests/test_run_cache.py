@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
+from harness import RunnerHarness as Harness
 from hypergraph_typed import (
     END,
     AsyncRunner,
     FunctionNode,
     Graph,
-    MapResult,
     RunResult,
     SyncRunner,
     ifelse,
@@ -75,27 +75,6 @@ class SpyCache:
     def set(self, key: str, value: Any) -> None:
         self.sets.append((key, value))
         self.data[key] = value
-
-
-class Harness:
-    def __init__(self, kind: str, **options: Any) -> None:
-        self.kind = kind
-        self.runner: Any = SyncRunner(**options) if kind == "sync" else AsyncRunner(**options)
-
-    def run(self, graph: Graph, values: Any = None, **kwargs: Any) -> RunResult:
-        if self.kind == "sync":
-            return self.runner.run(graph, values, **kwargs)  # type: ignore[no-any-return]
-        return asyncio.run(self.runner.run(graph, values, **kwargs))  # type: ignore[no-any-return]
-
-    def map(self, graph: Graph, values: Any = None, **kwargs: Any) -> MapResult:
-        if self.kind == "sync":
-            return self.runner.map(graph, values, **kwargs)  # type: ignore[no-any-return]
-        return asyncio.run(self.runner.map(graph, values, **kwargs))  # type: ignore[no-any-return]
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def counted(calls: list[Any], *, name: str = "times10", cache: bool = True) -> FunctionNode:

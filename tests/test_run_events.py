@@ -14,16 +14,15 @@ from typing import Any
 
 import pytest
 
+from harness import RunnerHarness as Harness
 from hypergraph_typed import (
     END,
     AsyncRunner,
     Graph,
     InfiniteLoopError,
-    MapResult,
     RunLog,
     RunResult,
     RunStatus,
-    SyncRunner,
     ifelse,
     interrupt,
     node,
@@ -68,29 +67,6 @@ class Recorder(EventProcessor):
 
     def shutdown(self) -> None:
         self.shutdowns += 1
-
-
-class Harness:
-    """``run``/``map`` on either runner through one synchronous call."""
-
-    def __init__(self, kind: str, **options: Any) -> None:
-        self.kind = kind
-        self.runner: Any = SyncRunner(**options) if kind == "sync" else AsyncRunner(**options)
-
-    def run(self, graph: Graph, values: Any = None, **kwargs: Any) -> RunResult:
-        if self.kind == "sync":
-            return self.runner.run(graph, values, **kwargs)  # type: ignore[no-any-return]
-        return asyncio.run(self.runner.run(graph, values, **kwargs))  # type: ignore[no-any-return]
-
-    def map(self, graph: Graph, values: Any = None, **kwargs: Any) -> MapResult:
-        if self.kind == "sync":
-            return self.runner.map(graph, values, **kwargs)  # type: ignore[no-any-return]
-        return asyncio.run(self.runner.map(graph, values, **kwargs))  # type: ignore[no-any-return]
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture
