@@ -36,10 +36,10 @@ _METHOD_HOOKS: dict[str, Callable[[MethodContext], Type]] = {
     "hypergraph_typed.runners.async_runner.AsyncRunner.run": run_hooks.run_hook,
     "hypergraph_typed.runners.sync_runner.SyncRunner.map": run_hooks.map_hook,
     "hypergraph_typed.runners.async_runner.AsyncRunner.map": run_hooks.map_hook,
-    "hypergraph_typed.runners.results.RunResult.__getitem__": run_hooks.getitem_hook,
-    "hypergraph_typed.runners.results.MapResult.__getitem__": run_hooks.map_getitem_hook,
-    "hypergraph_typed.runners.results.MapResult.get": run_hooks.map_get_hook,
-    "hypergraph_typed.runners.results.RunResult.get": run_hooks.get_hook,
+    "hypergraph_typed.runtime.results.RunResult.__getitem__": run_hooks.getitem_hook,
+    "hypergraph_typed.runtime.results.MapResult.__getitem__": run_hooks.map_getitem_hook,
+    "hypergraph_typed.runtime.results.MapResult.get": run_hooks.map_get_hook,
+    "hypergraph_typed.runtime.results.RunResult.get": run_hooks.get_hook,
 }
 
 _HOOKED_METHODS = frozenset(name.rpartition(".")[2] for name in _METHOD_HOOKS)

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import attrs
 
-from hypergraph_typed._config_error import GraphConfigError
+from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler import validation

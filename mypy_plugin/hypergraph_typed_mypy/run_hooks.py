@@ -1,6 +1,6 @@
 """Hooks on ``runner.run(graph, ...)`` and on reading its ``RunResult``.
 
-``run`` checks literal input keys the way ``runners._prepare.prepare`` sorts them
+``run`` checks literal input keys the way ``runtime.prepare.prepare`` sorts them
 (inputs, interrupt answers, nested ``gn.key`` answers, values produced inside the
 graph, unknown names) and returns a result that remembers the graph, so that
 ``result["name"]`` is checked against the graph's outputs and typed precisely.
@@ -44,7 +44,7 @@ def _accepted_keys(facts: GraphFacts) -> str:
 def check_input(
     api: CheckerPluginInterface, facts: GraphFacts, key: str, value: Value, context: Context
 ) -> None:
-    """One ``run()`` input, sorted like ``runners._prepare.prepare`` sorts it."""
+    """One ``run()`` input, sorted like ``runtime.prepare.prepare`` sorts it."""
     answer = answer_type(facts, key)
     if answer is not None:
         if not value.fits(answer):

@@ -1,6 +1,5 @@
 """hypergraph_typed: typed workflow graphs from plain functions, compiled ahead of execution."""
 
-from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed.cache import CacheBackend, DiskCache, InMemoryCache
 from hypergraph_typed.checkpointers import Checkpointer, CheckpointPolicy, SqliteCheckpointer
 from hypergraph_typed.events import (
@@ -24,6 +23,7 @@ from hypergraph_typed.events import (
 from hypergraph_typed.events.rich_progress import RichProgressProcessor
 from hypergraph_typed.exceptions import (
     GraphChangedError,
+    GraphConfigError,
     IncompatibleRunnerError,
     InfiniteLoopError,
     InputOverrideRequiresForkError,

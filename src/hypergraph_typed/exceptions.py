@@ -7,6 +7,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 
+class GraphConfigError(Exception):
+    """The graph's declaration is invalid; the message names the nodes/values and the fix."""
+
+
 class MissingInputError(Exception):
     """Required graph inputs were not provided (nor bound, nor defaulted)."""
 

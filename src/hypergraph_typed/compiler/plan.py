@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler.digraph import reachable
 from hypergraph_typed.compiler.structure import Structure
 from hypergraph_typed.compiler.validation import check_default_copyable
+from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed.nodes import _introspect as intro
 from hypergraph_typed.nodes.function import FunctionNode
 from hypergraph_typed.nodes.gate import GateNode

@@ -7,10 +7,10 @@ annotations are resolved here, when the strict graph is built, not at decoration
 
 from __future__ import annotations
 
-from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed.compiler.edge_types import Declared, input_types, output_type
 from hypergraph_typed.compiler.structure import Structure
 from hypergraph_typed.compiler.types import compatible, type_name
+from hypergraph_typed.exceptions import GraphConfigError
 
 
 def _missing(d: Declared, src: str, dst: str, value: str) -> GraphConfigError:

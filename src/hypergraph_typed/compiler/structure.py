@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 import attrs
 
-from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler.digraph import cyclic_nodes, reachable
+from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed.nodes.base import HyperNode
 from hypergraph_typed.nodes.gate import GateNode, IfElseNode, RouteNode
 

@@ -7,9 +7,9 @@ import difflib
 import keyword
 from typing import Any
 
-from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler.structure import Structure
+from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed.nodes.gate import GateNode, RouteNode
 from hypergraph_typed.nodes.graph_node import GraphNode
 

@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVar
 
-from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler import validation
+from hypergraph_typed.compiler.plan import ExecutionPlan, build_plan
 from hypergraph_typed.compiler.scope import InputSpec
 from hypergraph_typed.compiler.strict import check_strict_types
 from hypergraph_typed.compiler.structure import Structure, analyze
+from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed.nodes.base import HyperNode
 from hypergraph_typed.nodes.gate import GateNode, IfElseNode, RouteNode
 from hypergraph_typed.nodes.graph_node import GraphNode
 
 if TYPE_CHECKING:
-    from hypergraph_typed.compiler.plan import ExecutionPlan
     from hypergraph_typed.graph.mermaid import Direction
 
 _UNSET: Any = object()
@@ -500,8 +500,6 @@ class Graph(Generic[Spec]):
     def compile(self) -> ExecutionPlan:
         """The execution plan for this graph, built once and cached."""
         if self._plan is None:
-            from hypergraph_typed.compiler.plan import build_plan
-
             object.__setattr__(self, "_plan", build_plan(self))
         assert self._plan is not None
         return self._plan

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, runtime_checkable
 
 import attrs
 from typing_extensions import TypeVar
@@ -23,6 +23,19 @@ if TYPE_CHECKING:
     from hypergraph_typed.graph.core import Graph
 
 MapMode = Literal["zip", "product"]
+
+
+@runtime_checkable
+class GraphLike(Protocol):
+    """What ``GraphNode`` needs of the graph it wraps (nodes sit below ``graph``)."""
+
+    name: str | None
+
+    def boundary_outputs(self) -> tuple[str, ...]: ...
+
+    def compile(self) -> Any: ...
+
+    def iter_nodes(self) -> Any: ...
 # Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
 # ``Any`` otherwise, so annotations without it keep working.
 Spec = TypeVar("Spec", covariant=True, default=Any)
@@ -55,9 +68,7 @@ class GraphNode(HyperNode, Generic[Spec]):
     _history: tuple[RenameEntry, ...]
 
     def __init__(self, graph: Graph, name: str | None = None) -> None:
-        from hypergraph_typed.graph.core import Graph
-
-        if not isinstance(graph, Graph):
+        if not isinstance(graph, GraphLike):
             raise TypeError(f"GraphNode wraps a Graph, got {graph!r}")
         node_name = name if name is not None else graph.name
         if node_name is None:

@@ -2,7 +2,8 @@
 
 from hypergraph_typed.runners.async_runner import AsyncRunner
 from hypergraph_typed.runners.base import BaseRunner
-from hypergraph_typed.runners.results import (
+from hypergraph_typed.runners.sync_runner import SyncRunner
+from hypergraph_typed.runtime.results import (
     ErrorHandling,
     MapLog,
     MapResult,
@@ -14,8 +15,7 @@ from hypergraph_typed.runners.results import (
     RunResult,
     RunStatus,
 )
-from hypergraph_typed.runners.state import GraphState, NodeExecution, PauseExecution
-from hypergraph_typed.runners.sync_runner import SyncRunner
+from hypergraph_typed.runtime.state import GraphState, NodeExecution, PauseExecution
 
 __all__ = [
     "AsyncRunner",

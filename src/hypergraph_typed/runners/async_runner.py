@@ -16,21 +16,11 @@ from hypergraph_typed.exceptions import (
     InfiniteLoopError,
     MissingInputError,
 )
-from hypergraph_typed.runners import _prepare as prep
 from hypergraph_typed.runners.base import BaseRunner, finish, resolve_max_iterations
-from hypergraph_typed.runners.mapping import map_outputs, map_status, run_map_async
-from hypergraph_typed.runners.results import (
-    ErrorHandling,
-    MapResult,
-    PauseInfo,
-    RunnerCapabilities,
-    RunResult,
-    RunStatus,
-    new_run_id,
-)
 from hypergraph_typed.runtime import checkpointed_start as cs
 from hypergraph_typed.runtime import event_factory as ev
 from hypergraph_typed.runtime import map_persist, persist
+from hypergraph_typed.runtime import prepare as prep
 from hypergraph_typed.runtime.execute import (
     handler_failed,
     has_answers,
@@ -40,6 +30,16 @@ from hypergraph_typed.runtime.execute import (
     take_answers,
 )
 from hypergraph_typed.runtime.features import RunFeatures, cache_key, from_cached, to_cached
+from hypergraph_typed.runtime.mapping import map_outputs, map_status, run_map_async
+from hypergraph_typed.runtime.results import (
+    ErrorHandling,
+    MapResult,
+    PauseInfo,
+    RunnerCapabilities,
+    RunResult,
+    RunStatus,
+    new_run_id,
+)
 from hypergraph_typed.runtime.scheduler import Scheduler
 from hypergraph_typed.runtime.typecheck import check_inputs, check_outputs
 

@@ -11,7 +11,8 @@ from typing import Any, Literal
 from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import ExecutionPlan
 from hypergraph_typed.events.dispatcher import EventDispatcher
-from hypergraph_typed.runners.results import (
+from hypergraph_typed.runtime.features import RunFeatures
+from hypergraph_typed.runtime.results import (
     PauseInfo,
     RunLog,
     RunnerCapabilities,
@@ -19,7 +20,6 @@ from hypergraph_typed.runners.results import (
     RunStatus,
     new_run_id,
 )
-from hypergraph_typed.runtime.features import RunFeatures
 from hypergraph_typed.runtime.scheduler import Scheduler
 from hypergraph_typed.runtime.typecheck import check_answers, check_values, require_typeguard
 

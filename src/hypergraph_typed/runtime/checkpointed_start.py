@@ -18,8 +18,8 @@ import attrs
 from hypergraph_typed.checkpointers.types import WorkflowStatus
 from hypergraph_typed.compiler.plan import ExecutionPlan
 from hypergraph_typed.exceptions import WorkflowForkError
-from hypergraph_typed.runners import _prepare as prep
 from hypergraph_typed.runtime import persist
+from hypergraph_typed.runtime import prepare as prep
 from hypergraph_typed.runtime.scheduler import Scheduler
 
 Call = tuple[str, tuple[Any, ...], dict[str, Any]]

@@ -11,8 +11,8 @@ from typing import Any
 
 from hypergraph_typed.compiler.plan import NodePlan
 from hypergraph_typed.events import types as et
-from hypergraph_typed.runners.results import PauseInfo
 from hypergraph_typed.runtime.features import RunFeatures
+from hypergraph_typed.runtime.results import PauseInfo
 
 
 def run_start(f: RunFeatures) -> et.RunStartEvent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypergraph_typed.compiler.plan import NodePlan
-from hypergraph_typed.runners.results import PauseInfo
+from hypergraph_typed.runtime.results import PauseInfo
 
 
 def split_outputs(np: NodePlan, result: Any) -> tuple[Any, ...]:

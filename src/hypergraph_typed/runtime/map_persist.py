@@ -18,9 +18,9 @@ import attrs
 
 from hypergraph_typed.checkpointers.types import WorkflowStatus
 from hypergraph_typed.compiler.plan import ExecutionPlan
-from hypergraph_typed.runners.results import MapResult, RunResult, RunStatus
 from hypergraph_typed.runtime import persist
 from hypergraph_typed.runtime.checkpointed_start import Call
+from hypergraph_typed.runtime.results import MapResult, RunResult, RunStatus
 
 
 def item_signature(values: dict[str, Any]) -> str:

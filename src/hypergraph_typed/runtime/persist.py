@@ -25,9 +25,9 @@ from hypergraph_typed.exceptions import (
     InputOverrideRequiresForkError,
     WorkflowAlreadyCompletedError,
 )
-from hypergraph_typed.runners import _prepare as prep
-from hypergraph_typed.runners.results import RunStatus
+from hypergraph_typed.runtime import prepare as prep
 from hypergraph_typed.runtime.features import outputs_dict
+from hypergraph_typed.runtime.results import RunStatus
 from hypergraph_typed.runtime.scheduler import Scheduler
 
 _WORKFLOW_STATUS = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed._sentinels import _EMIT_SENTINEL, MISSING
 from hypergraph_typed.compiler.plan import (
     DEEPCOPY,
@@ -19,6 +18,7 @@ from hypergraph_typed.compiler.plan import (
     ExecutionPlan,
     NodePlan,
 )
+from hypergraph_typed.exceptions import GraphConfigError
 
 
 def changed(old: Any, new: Any) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import ExecutionPlan
-from hypergraph_typed.runners.results import MapResult, RunResult, RunStatus, new_run_id
+from hypergraph_typed.runtime.results import MapResult, RunResult, RunStatus, new_run_id
 
 MAX_UNBOUNDED_ITEMS = 10_000
 

@@ -6,7 +6,7 @@ import copy
 import dataclasses
 from typing import Any
 
-from hypergraph_typed.runners.results import PauseInfo
+from hypergraph_typed.runtime.results import PauseInfo
 from hypergraph_typed.runtime.scheduler import changed
 
 

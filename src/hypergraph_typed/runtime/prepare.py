@@ -10,9 +10,8 @@ from typing import Any
 
 import attrs
 
-from hypergraph_typed._config_error import GraphConfigError
 from hypergraph_typed.compiler.plan import ExecutionPlan
-from hypergraph_typed.exceptions import IncompatibleRunnerError, MissingInputError
+from hypergraph_typed.exceptions import GraphConfigError, IncompatibleRunnerError, MissingInputError
 
 UNSET: Any = object()
 _RESERVED = ("on_internal_override", "_parent_span_id")
