@@ -94,20 +94,38 @@ class WorkflowForkError(Exception):
 
 
 class ConcurrentRunError(RuntimeError):
-    """Another process claimed the same workflow: its fencing token (``claim``) moved on."""
+    """Another caller got to the workflow first; this call changed nothing.
+
+    Every checkpointed run carries an epoch (the lease of whoever runs it) and a version
+    (bumped by every write). A resume claims the run by compare-and-set on the version
+    it read, and every later write is fenced by its epoch and version, so of two callers
+    racing for one workflow exactly one proceeds; the other gets this error before any
+    node ran (or, if it was overtaken mid-run, at its next write, with nothing stored).
+    ``epoch``/``expected_version``/``actual_version`` say what was seen, when known.
+    """
 
     def __init__(
         self,
         message: str,
         *,
         workflow_id: str,
-        expected_claim: int | None = None,
-        actual_claim: int | None = None,
+        epoch: int | None = None,
+        expected_version: int | None = None,
+        actual_version: int | None = None,
     ) -> None:
         self.workflow_id = workflow_id
-        self.expected_claim = expected_claim
-        self.actual_claim = actual_claim
+        self.epoch = epoch
+        self.expected_version = expected_version
+        self.actual_version = actual_version
         super().__init__(message)
+
+
+class RunExistsError(ConcurrentRunError):
+    """A new run was started under a ``workflow_id`` that already exists."""
+
+
+class AnswerConflictError(ConcurrentRunError):
+    """The pause was already answered, with a different value, by another call."""
 
 
 class CheckpointSerializationError(TypeError):

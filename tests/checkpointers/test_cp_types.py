@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 import pytest
-from cp_helpers import T0, at, rec
+from cp_helpers import T0, at, rec, start
 
 import hypergraph_typed.checkpointers as cps
 from hypergraph_typed._sentinels import _EMIT_SENTINEL, END
@@ -23,6 +23,7 @@ from hypergraph_typed.checkpointers import (
     LineageRow,
     LineageView,
     MemoryCheckpointer,
+    PauseRecord,
     PickleSerializer,
     PostgresCheckpointer,
     Run,
@@ -103,9 +104,8 @@ def test_run_defaults_and_status_conversion() -> None:
     assert r.status is WorkflowStatus.PAUSED
     assert (r.graph_name, r.duration_ms, r.node_count, r.error_count) == (None, None, 0, 0)
     assert (r.parent_run_id, r.forked_from, r.fork_superstep) == (None, None, None)
-    assert (r.retry_of, r.retry_index, r.config, r.completed_at, r.claim) == (
-        None, None, None, None, 0,
-    )
+    assert (r.retry_of, r.retry_index, r.config, r.completed_at) == (None, None, None, None)
+    assert (r.epoch, r.version, r.pause) == (0, 0, None)
     assert r.created_at.tzinfo is timezone.utc
     with pytest.raises(ValueError):
         Run(id="w", status="sleeping")  # type: ignore[arg-type]
@@ -130,10 +130,16 @@ def test_run_to_dict() -> None:
     r = Run(
         id="w", status=WorkflowStatus.COMPLETED, graph_name="g", duration_ms=5.0, node_count=3,
         config={"graph_struct_hash": "s", "graph_code_hash": "c"}, created_at=T0,
-        completed_at=at(2), claim=4,
+        completed_at=at(2), epoch=4, version=9,
+        pause=PauseRecord(node_name="inner/ask", response_keys={"q": "inner.q"}, superstep=2,
+                          value="why?", answer={"inner.q": "because"}),
     )
     d = r.to_dict()
-    assert d["status"] == "completed" and d["claim"] == 4
+    assert d["status"] == "completed" and (d["epoch"], d["version"]) == (4, 9)
+    assert d["pause"] == {
+        "node_name": "inner/ask", "response_keys": {"q": "inner.q"}, "superstep": 2,
+        "value": "why?", "values": None, "answer": {"inner.q": "because"},
+    }
     assert d["created_at"] == "2024-05-01T12:00:00+00:00"
     assert d["completed_at"] == "2024-05-01T12:00:02+00:00"
     assert d["config"] == {"graph_struct_hash": "s", "graph_code_hash": "c"}
@@ -383,8 +389,7 @@ def test_alias_modules_export_the_same_objects() -> None:
 def test_sqlite_run_inspector(tmp_path: Path) -> None:
     cp = SqliteCheckpointer(tmp_path / "i.db")
     try:
-        cp.create_run_new("w", graph_name="g")
-        cp.commit_superstep("w", [rec("w", 0, "a", values={"x": 1}, duration_ms=2)], claim=1)
+        start(cp, "w", graph_name="g").commit([rec("w", 0, "a", values={"x": 1}, duration_ms=2)])
         inspector = SqliteRunInspector(cp)
         assert isinstance(inspector, RunInspector)
         assert inspector.db_path == str(tmp_path / "i.db")
@@ -399,6 +404,6 @@ def test_sqlite_run_inspector(tmp_path: Path) -> None:
         assert inspector.stats("w")["a"]["steps"] == 1
         assert [s.node_name for s in inspector.search("a")] == ["a"]
         assert inspector.lineage("w").root_run_id == "w"
-        assert not hasattr(inspector, "commit_superstep")
+        assert not hasattr(inspector, "commit_run")
     finally:
         cp.close()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 import attrs
 
-from hypergraph_typed.compiler.plan import INTERRUPT
+from hypergraph_typed.compiler.kinds import INTERRUPT
 from hypergraph_typed.compiler.types import (
     compatible,
     has_typevar,

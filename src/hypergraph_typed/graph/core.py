@@ -10,7 +10,7 @@ from typing_extensions import TypeVar
 
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler import validation
-from hypergraph_typed.compiler.plan import ExecutionPlan, build_plan
+from hypergraph_typed.compiler.plan import ExecutionPlan, build_plan, with_edge_checks
 from hypergraph_typed.compiler.scope import InputSpec
 from hypergraph_typed.compiler.strict import check_strict_types
 from hypergraph_typed.compiler.structure import Structure, analyze
@@ -54,7 +54,8 @@ class Graph(Generic[Spec]):
     """Nodes wired by value name (or explicit ``edges``); immutable, compiled once."""
 
     __slots__ = (
-        "_bindings", "_edges_arg", "_entrypoints", "_inputs", "_plan", "_selected",
+        "_bindings", "_checked_plan", "_edges_arg", "_entrypoints", "_inputs", "_plan",
+        "_selected",
         "_structure", "name", "strict_types",
     )
     _structure: Structure
@@ -66,6 +67,7 @@ class Graph(Generic[Spec]):
     _edges_arg: Sequence[Any] | None
     _inputs: InputSpec | None
     _plan: ExecutionPlan | None
+    _checked_plan: ExecutionPlan | None
 
     def __init__(
         self,
@@ -113,6 +115,7 @@ class Graph(Generic[Spec]):
         object.__setattr__(self, "_edges_arg", edges)
         object.__setattr__(self, "_inputs", None)
         object.__setattr__(self, "_plan", None)
+        object.__setattr__(self, "_checked_plan", None)
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError(f"Graph is immutable; use bind/select/with_entrypoint ({key!r})")
@@ -497,12 +500,21 @@ class Graph(Generic[Spec]):
         )
 
     # -- compile -------------------------------------------------------------------
-    def compile(self) -> ExecutionPlan:
-        """The execution plan for this graph, built once and cached."""
+    def compile(self, *, type_check: bool = False) -> ExecutionPlan:
+        """The execution plan for this graph, built once and cached.
+
+        ``type_check=True`` gives the variant with precompiled runtime edge checks (what
+        runners with ``type_check="edges"`` run), also built once.
+        """
         if self._plan is None:
             object.__setattr__(self, "_plan", build_plan(self))
         assert self._plan is not None
-        return self._plan
+        if not type_check:
+            return self._plan
+        if self._checked_plan is None:
+            object.__setattr__(self, "_checked_plan", with_edge_checks(self._plan))
+        assert self._checked_plan is not None
+        return self._checked_plan
 
     def __repr__(self) -> str:
         flags = [
