@@ -96,6 +96,11 @@ def _shared_dict(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _isolated(v) for k, v in values.items()}
 
 
+def _all_shared(values: Mapping[str, Any]) -> bool:
+    """Whether every value is immutable (and not END): then the dict needs no copy."""
+    return all(type(v) in _SHARED for v in values.values())
+
+
 def _decision(value: Any) -> Any:
     if value is END:
         return "END"
@@ -110,19 +115,20 @@ def _stored_record(record: StepRecord) -> StepRecord:
     if record.completed_at is not None:
         check_aware(record.completed_at, f"completed_at of {what}")
     values = record.values
+    decision = record.decision
+    error = safe_text(record.error)
+    if (values is None or _all_shared(values)) and (decision is None or type(decision) is str) \
+            and error is record.error:
+        return record  # immutable all through: stored as it is
     if values is not None:
         values = _isolated_dict(
             values, run_id=record.run_id, node=record.node_name, superstep=record.superstep
         )
-    decision = record.decision
-    error = safe_text(record.error)
-    if decision is None and values is None and error == record.error:
-        return record
     return attrs.evolve(record, values=values, decision=_decision(decision), error=error)
 
 
 def _out(record: StepRecord) -> StepRecord:
-    if not record.values:
+    if not record.values or _all_shared(record.values):
         return record
     return attrs.evolve(record, values=_shared_dict(record.values))
 
@@ -130,6 +136,8 @@ def _out(record: StepRecord) -> StepRecord:
 def _stored_pause(pause: PauseRecord | None, run_id: str) -> PauseRecord | None:
     if pause is None:
         return None
+    if type(pause.value) in _SHARED and (pause.values is None or _all_shared(pause.values)):
+        return pause
     return attrs.evolve(
         pause,
         value=_isolated_dict({"value": pause.value}, run_id=run_id, node=pause.node_name,
@@ -140,16 +148,88 @@ def _stored_pause(pause: PauseRecord | None, run_id: str) -> PauseRecord | None:
 
 
 class _Entry:
-    """A run plus what the store keeps beside it."""
+    """A run's fields, kept mutable under the store's lock; ``run`` is the frozen view.
 
-    __slots__ = ("inputs", "run", "seq", "steps", "updated_at")
+    Writes change fields only; the public ``Run`` is built when someone reads it (and
+    kept until the next write), so a run written several times per call costs no object
+    churn.
+    """
 
-    def __init__(self, run: Run, seq: int, updated_at: datetime) -> None:
-        self.run = run
+    __slots__ = (
+        "_run", "completed_at", "created_at", "duration_ms", "epoch", "error_count", "inputs",
+        "lineage", "node_count", "pause", "seq", "status", "steps", "updated_at", "version",
+    )
+
+    def __init__(self, lineage: dict[str, Any], created_at: datetime, seq: int) -> None:
+        self.lineage = lineage
+        self.created_at = created_at
         self.seq = seq
-        self.updated_at = updated_at
+        self.updated_at = created_at
+        self.status = WorkflowStatus.ACTIVE
+        self.duration_ms: float | None = None
+        self.node_count = 0
+        self.error_count = 0
+        self.completed_at: datetime | None = None
+        self.epoch = 1
+        self.version = 1
+        self.pause: PauseRecord | None = None
         self.inputs: dict[str, Any] = {}
         self.steps: _Steps = {}
+        self._run: Run | None = None
+
+    def reset(self, lineage: dict[str, Any], now: datetime) -> None:
+        """Start the run over (``create_run`` upsert, a map item again): stats cleared."""
+        self.lineage = lineage
+        self.status = WorkflowStatus.ACTIVE
+        self.duration_ms = None
+        self.node_count = self.error_count = 0
+        self.completed_at = None
+        self.epoch += 1
+        self.version += 1
+        self.updated_at = now
+        self._run = None
+
+    def set_status(
+        self, status: WorkflowStatus | None, duration_ms: float | None,
+        node_count: int | None, error_count: int | None, now: datetime,
+    ) -> None:
+        if status is not None:
+            self.status = status
+            self.completed_at = now if completed_like(status) else None
+        if duration_ms is not None:
+            self.duration_ms = duration_ms
+        if node_count is not None:
+            self.node_count = node_count
+        if error_count is not None:
+            self.error_count = error_count
+        self.version += 1
+        self.updated_at = now
+        self._run = None
+
+    @property
+    def run(self) -> Run:
+        run = self._run
+        if run is None:
+            run = self._run = Run(
+                status=self.status, duration_ms=self.duration_ms, node_count=self.node_count,
+                error_count=self.error_count, created_at=self.created_at,
+                completed_at=self.completed_at, epoch=self.epoch, version=self.version,
+                pause=self.pause, **self.lineage,
+            )
+        return run
+
+
+def _lineage(run_id: str, request: Any) -> dict[str, Any]:
+    config = request.config
+    return {
+        "id": run_id, "graph_name": safe_text(request.graph_name),
+        "parent_run_id": request.parent_run_id, "forked_from": request.forked_from,
+        "fork_superstep": request.fork_superstep, "retry_of": request.retry_of,
+        "retry_index": request.retry_index,
+        "config": None if config is None else (
+            dict(config) if _all_shared(config) else copy.deepcopy(dict(config))
+        ),
+    }
 
 
 class MemoryCheckpointer(StoreCheckpointer):
@@ -245,27 +325,21 @@ class MemoryCheckpointer(StoreCheckpointer):
     def start_run(self, request: StartRun) -> Lease:
         wid = request.workflow_id
         inputs = _isolated_dict(request.inputs, run_id=wid, node=None, superstep=None)
-        config = None if request.config is None else copy.deepcopy(dict(request.config))
+        lineage = _lineage(wid, request)
         with self._lock:
             now = self._clock()
             self._purge(wid)
-            old = self._runs.get(wid)
-            if old is not None and not request.replace:
+            entry = self._runs.get(wid)
+            if entry is not None and not request.replace:
                 raise run_exists_error(wid)
-            epoch = 1 if old is None else old.run.epoch + 1
-            version = 1 if old is None else old.run.version + 1
-            run = Run(
-                id=wid, status=WorkflowStatus.ACTIVE, graph_name=safe_text(request.graph_name),
-                parent_run_id=request.parent_run_id, forked_from=request.forked_from,
-                fork_superstep=request.fork_superstep, retry_of=request.retry_of,
-                retry_index=request.retry_index, config=config,
-                created_at=now if old is None else old.run.created_at,
-                epoch=epoch, version=version,
-            )
-            entry = _Entry(run, self._next_seq() if old is None else old.seq, now)
+            if entry is None:
+                entry = self._runs[wid] = _Entry(lineage, now, self._next_seq())
+            else:
+                entry.reset(lineage, now)
+                entry.pause = None
+                entry.steps = {}
             entry.inputs = inputs
-            self._runs[wid] = entry
-            return Lease(wid, epoch, version)
+            return Lease(wid, entry.epoch, entry.version)
 
     def claim_run(self, request: ClaimRun) -> Lease:
         wid = request.workflow_id
@@ -275,18 +349,17 @@ class MemoryCheckpointer(StoreCheckpointer):
         )
         with self._lock:
             entry = self._entry(wid, "claim_run")
-            run = entry.run
-            if run.version != request.version:
-                raise claim_refused_error(wid, request.version, run.version, run.epoch)
-            pause = run.pause
-            if answers is not None and pause is not None:
-                pause = attrs.evolve(pause, answer=answers)
-            entry.run = dataclasses.replace(
-                run, status=WorkflowStatus.ACTIVE, completed_at=None, epoch=run.epoch + 1,
-                version=run.version + 1, pause=pause,
-            )
+            if entry.version != request.version:
+                raise claim_refused_error(wid, request.version, entry.version, entry.epoch)
+            if answers is not None and entry.pause is not None:
+                entry.pause = attrs.evolve(entry.pause, answer=answers)
+            entry.status = WorkflowStatus.ACTIVE
+            entry.completed_at = None
+            entry.epoch += 1
+            entry.version += 1
             entry.updated_at = self._clock()
-            return Lease(wid, run.epoch + 1, run.version + 1)
+            entry._run = None
+            return Lease(wid, entry.epoch, entry.version)
 
     def commit_run(self, request: CommitRun) -> Lease:
         lease = request.lease
@@ -300,20 +373,18 @@ class MemoryCheckpointer(StoreCheckpointer):
         pause = _stored_pause(request.pause, wid)
         with self._lock:
             entry = self._entry(wid, "commit_run")
-            run = entry.run
-            if run.epoch != lease.epoch or run.version != lease.version:
-                raise lease_lost_error(wid, lease, run.epoch, run.version)
+            if entry.epoch != lease.epoch or entry.version != lease.version:
+                raise lease_lost_error(wid, lease, entry.epoch, entry.version)
             self._put_steps(entry, stored)
             if inputs:
                 entry.inputs.update(inputs)
-            now = self._clock()
-            entry.run = _with_status(
-                run, request.status, request.duration_ms, request.node_count,
-                request.error_count, now, version=run.version + 1,
-                pause=pause if pause is not None else run.pause,
+            if pause is not None:
+                entry.pause = pause
+            entry.set_status(
+                request.status, request.duration_ms, request.node_count,
+                request.error_count, self._clock(),
             )
-            entry.updated_at = now
-            return Lease(wid, lease.epoch, lease.version + 1)
+            return Lease(wid, lease.epoch, entry.version)
 
     def list_children(self, request: ListChildren) -> list[Run]:
         parent = request.parent_run_id
@@ -416,26 +487,21 @@ class MemoryCheckpointer(StoreCheckpointer):
         retry_index: int | None = None,
         config: dict[str, Any] | None = None,
     ) -> Run:
+        lineage = {
+            "id": run_id, "graph_name": safe_text(graph_name), "parent_run_id": parent_run_id,
+            "forked_from": forked_from, "fork_superstep": fork_superstep, "retry_of": retry_of,
+            "retry_index": retry_index,
+            "config": None if config is None else copy.deepcopy(config),
+        }
         with self._lock:
             now = self._clock()
             self._purge(run_id)
             entry = self._runs.get(run_id)
-            run = Run(
-                id=run_id, status=WorkflowStatus.ACTIVE, graph_name=graph_name,
-                parent_run_id=parent_run_id, forked_from=forked_from,
-                fork_superstep=fork_superstep, retry_of=retry_of, retry_index=retry_index,
-                config=None if config is None else copy.deepcopy(config),
-                created_at=now if entry is None else entry.run.created_at,
-                epoch=1 if entry is None else entry.run.epoch + 1,
-                version=1 if entry is None else entry.run.version + 1,
-                pause=None if entry is None else entry.run.pause,
-            )
             if entry is None:
-                self._runs[run_id] = _Entry(run, self._next_seq(), now)
+                entry = self._runs[run_id] = _Entry(lineage, now, self._next_seq())
             else:
-                entry.run = run
-                entry.updated_at = now
-            return _reader_run(run)
+                entry.reset(lineage, now)
+            return _reader_run(entry.run)
 
     def save_step_sync(self, record: StepRecord) -> None:
         stored = _stored_record(record)
@@ -445,8 +511,9 @@ class MemoryCheckpointer(StoreCheckpointer):
             if entry is None:
                 raise unknown_run_error("save_step", record.run_id)
             self._put_steps(entry, [stored])
-            entry.run = dataclasses.replace(entry.run, version=entry.run.version + 1)
+            entry.version += 1
             entry.updated_at = self._clock()
+            entry._run = None
 
     def update_run_status_sync(
         self,
@@ -461,12 +528,7 @@ class MemoryCheckpointer(StoreCheckpointer):
         with self._lock:
             self._purge(run_id)
             entry = self._entry(run_id, "update_run_status")
-            now = self._clock()
-            entry.run = _with_status(
-                entry.run, st, duration_ms, node_count, error_count, now,
-                version=entry.run.version + 1, pause=entry.run.pause,
-            )
-            entry.updated_at = now
+            entry.set_status(st, duration_ms, node_count, error_count, self._clock())
 
     def purge_expired(self) -> int:
         with self._lock:
@@ -485,26 +547,3 @@ def _reader_run(run: Run) -> Run:
         answer=None if pause.answer is None else _shared_dict(pause.answer),
     ))
 
-
-def _with_status(
-    run: Run,
-    status: WorkflowStatus | None,
-    duration_ms: float | None,
-    node_count: int | None,
-    error_count: int | None,
-    now: datetime,
-    *,
-    version: int,
-    pause: PauseRecord | None,
-) -> Run:
-    changes: dict[str, Any] = {"version": version, "pause": pause}
-    if status is not None:
-        changes["status"] = status
-        changes["completed_at"] = now if completed_like(status) else None
-    if duration_ms is not None:
-        changes["duration_ms"] = duration_ms
-    if node_count is not None:
-        changes["node_count"] = node_count
-    if error_count is not None:
-        changes["error_count"] = error_count
-    return dataclasses.replace(run, **changes)

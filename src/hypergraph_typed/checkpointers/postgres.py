@@ -1,9 +1,10 @@
 """``PostgresCheckpointer``: the store in a PostgreSQL schema, via psycopg 3 and its pool.
 
-Connections come from one ``psycopg_pool.ConnectionPool`` per checkpointer, which is
-safe to share between threads; async methods hand each operation to a worker thread,
-so one checkpointer also serves any number of event loops (threads with loops of their
-own, ``asyncio.run`` called repeatedly) without tying connections to a loop.
+Sync methods take connections from one ``psycopg_pool.ConnectionPool``, which threads
+share safely. Async methods use connections of the event loop they run on (a
+connection belongs to the loop that opened it; see ``_pg_loop_pool`` for why these are
+not an ``AsyncConnectionPool``): one checkpointer serves any number of threads with
+loops of their own, and a loop that ends takes nothing down with it.
 
 Each operation is one round trip: its statements are sent in pipeline mode inside one
 transaction (``BEGIN ... COMMIT``); a guard that must change one row aborts the
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypergraph_typed.checkpointers import _format
 from hypergraph_typed.checkpointers._codec import Codec, ts_from_native, ts_to_native
+from hypergraph_typed.checkpointers._pg_loop_pool import LoopConnections
 from hypergraph_typed.checkpointers._sqlplans import Fetch, GuardFailed, SqlPlans, Stmt, Txn
 from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import POSTGRES, SqlText
@@ -40,6 +42,16 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+async def _afetch(cur: psycopg.AsyncCursor[Any], fetch: Fetch) -> Any:
+    if fetch is Fetch.ONE:
+        return await cur.fetchone()
+    if fetch is Fetch.ALL:
+        return await cur.fetchall()
+    if fetch is Fetch.ROWCOUNT:
+        return cur.rowcount
+    return None
 
 
 def _fetch(cur: psycopg.Cursor[Any], fetch: Fetch) -> Any:
@@ -117,6 +129,9 @@ class PostgresCheckpointer(SqlCheckpointer):
         self._closed = False
         self._lock = threading.Lock()
         self._pool: ConnectionPool[Any] | None = None
+        self._schema_ready = False
+        # the async connections of each event loop that used this checkpointer
+        self._apools: dict[asyncio.AbstractEventLoop, LoopConnections] = {}
 
     def __repr__(self) -> str:
         if self._closed:
@@ -149,16 +164,29 @@ class PostgresCheckpointer(SqlCheckpointer):
             location=self.location,
         )
 
-    def _open_pool(self) -> ConnectionPool[Any]:
-        """Open the pool and check or migrate the schema (once per checkpointer)."""
-        import psycopg
-        from psycopg_pool import ConnectionPool, PoolTimeout
-
+    def _check_open(self) -> None:
         if self._closed:
             raise CheckpointStoreError(
                 f"PostgresCheckpointer(schema={self.schema!r}) is closed; create a new one",
                 location=self.location,
             )
+
+    def _ensure_schema(self, conn: psycopg.Connection[Any]) -> None:
+        """Check, create or migrate the schema (once per checkpointer)."""
+        if self._schema_ready:
+            return
+        cur = conn.cursor()
+        if needs_work(self._schema.probe(cur)):
+            with conn.transaction():
+                self._schema.ensure(cur)
+        self._schema_ready = True
+
+    def _open_pool(self) -> ConnectionPool[Any]:
+        """Open the sync pool and check the schema."""
+        import psycopg
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        self._check_open()
         pool: ConnectionPool[Any] = ConnectionPool(
             self.dsn, kwargs=self._connect_kwargs(), min_size=1, max_size=self.pool_size,
             timeout=self.connect_timeout, open=False, name=f"hypergraph_typed:{self.schema}",
@@ -166,20 +194,30 @@ class PostgresCheckpointer(SqlCheckpointer):
         try:
             pool.open(wait=True, timeout=self.connect_timeout)
             with pool.connection() as conn:
-                cur = conn.cursor()
-                if needs_work(self._schema.probe(cur)):
-                    with conn.transaction():
-                        self._schema.ensure(cur)
-        except PoolTimeout as exc:
-            pool.close(timeout=0)
-            raise self._unreachable(exc) from exc
-        except psycopg.OperationalError as exc:
+                self._ensure_schema(conn)
+        except (PoolTimeout, psycopg.OperationalError) as exc:
             pool.close(timeout=0)
             raise self._unreachable(exc) from exc
         except BaseException:
             pool.close(timeout=0)
             raise
         return pool
+
+    async def _aconnect(self) -> psycopg.AsyncConnection[Any]:
+        """One new async connection (the schema checked once, through the sync pool)."""
+        import psycopg
+
+        self._check_open()
+        if not self._schema_ready:
+            await asyncio.to_thread(self._ensure_schema_once)
+        try:
+            return await psycopg.AsyncConnection.connect(self.dsn, **self._connect_kwargs())
+        except psycopg.OperationalError as exc:
+            raise self._unreachable(exc) from exc
+
+    def _ensure_schema_once(self) -> None:
+        with self._connection():
+            pass  # opening the sync pool checks the schema
 
     def _connection(self) -> Any:
         pool = self._pool
@@ -190,6 +228,19 @@ class PostgresCheckpointer(SqlCheckpointer):
                     pool = self._pool = self._open_pool()
         return pool.connection()
 
+    def _aconnection(self) -> Any:
+        loop = asyncio.get_running_loop()
+        conns = self._apools.get(loop)
+        if conns is None:
+            with self._lock:
+                self._check_open()
+                for old in [lp for lp in self._apools if lp.is_closed()]:
+                    self._apools.pop(old).abandon()
+                conns = self._apools.setdefault(
+                    loop, LoopConnections(self._aconnect, self.pool_size)
+                )
+        return conns.connection()
+
     # --- executors --------------------------------------------------------------------------
 
     def _txn(self, txn: Txn) -> list[Any]:
@@ -197,21 +248,24 @@ class PostgresCheckpointer(SqlCheckpointer):
 
         try:
             with self._connection() as conn:
-                with conn.pipeline() as pipeline:
-                    conn.execute("BEGIN")
-                    if not txn.durable and self.policy.durability != "sync":
-                        conn.execute("SET LOCAL synchronous_commit TO OFF")
-                    if txn.guard is not None:
-                        conn.execute(txn.guard.sql, txn.guard.params)
-                    for stmt in txn.stmts:
-                        cur = conn.cursor()
-                        if stmt.many:
-                            cur.executemany(stmt.sql, stmt.params)
-                        else:
-                            cur.execute(stmt.sql, stmt.params)
-                    reads = [(conn.execute(s.sql, s.params), s.fetch) for s in txn.reads]
-                    conn.execute("COMMIT")
-                    _sync(conn, pipeline)
+                try:
+                    with conn.pipeline():  # everything below goes in one round trip
+                        conn.execute("BEGIN")
+                        if not txn.durable and self.policy.durability != "sync":
+                            conn.execute("SET LOCAL synchronous_commit TO OFF")
+                        if txn.guard is not None:
+                            conn.execute(txn.guard.sql, txn.guard.params)
+                        for stmt in txn.stmts:
+                            cur = conn.cursor()
+                            if stmt.many:
+                                cur.executemany(stmt.sql, stmt.params)
+                            else:
+                                cur.execute(stmt.sql, stmt.params)
+                        reads = [(conn.execute(s.sql, s.params), s.fetch) for s in txn.reads]
+                        conn.execute("COMMIT")
+                except psycopg.Error:
+                    _end_aborted(conn)
+                    raise
                 return [_fetch(cur, fetch) for cur, fetch in reads]
         except psycopg.errors.DivisionByZero:
             raise GuardFailed from None
@@ -226,13 +280,16 @@ class PostgresCheckpointer(SqlCheckpointer):
                 if len(stmts) == 1:
                     stmt = stmts[0]
                     return [_fetch(conn.execute(stmt.sql, stmt.params), stmt.fetch)]
-                with conn.pipeline() as pipeline:
-                    if snapshot:
-                        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    curs = [conn.execute(s.sql, s.params) for s in stmts]
-                    if snapshot:
-                        conn.execute("COMMIT")
-                    _sync(conn, pipeline)
+                try:
+                    with conn.pipeline():
+                        if snapshot:
+                            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        curs = [conn.execute(s.sql, s.params) for s in stmts]
+                        if snapshot:
+                            conn.execute("COMMIT")
+                except psycopg.Error:
+                    _end_aborted(conn)
+                    raise
                 return [_fetch(cur, s.fetch) for cur, s in zip(curs, stmts)]
         except psycopg.OperationalError as exc:
             raise self._failed(exc) from exc
@@ -245,10 +302,56 @@ class PostgresCheckpointer(SqlCheckpointer):
         return exc
 
     async def _atxn(self, txn: Txn) -> list[Any]:
-        return await asyncio.to_thread(self._txn, txn)
+        import psycopg
+
+        try:
+            async with self._aconnection() as conn:
+                try:
+                    async with conn.pipeline():
+                        await conn.execute("BEGIN")
+                        if not txn.durable and self.policy.durability != "sync":
+                            await conn.execute("SET LOCAL synchronous_commit TO OFF")
+                        if txn.guard is not None:
+                            await conn.execute(txn.guard.sql, txn.guard.params)
+                        for stmt in txn.stmts:
+                            cur = conn.cursor()
+                            if stmt.many:
+                                await cur.executemany(stmt.sql, stmt.params)
+                            else:
+                                await cur.execute(stmt.sql, stmt.params)
+                        reads = [(await conn.execute(s.sql, s.params), s.fetch)
+                                 for s in txn.reads]
+                        await conn.execute("COMMIT")
+                except psycopg.Error:
+                    await _aend_aborted(conn)
+                    raise
+                return [await _afetch(cur, fetch) for cur, fetch in reads]
+        except psycopg.errors.DivisionByZero:
+            raise GuardFailed from None
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
 
     async def _areads(self, stmts: tuple[Stmt, ...], snapshot: bool) -> list[Any]:
-        return await asyncio.to_thread(self._reads, stmts, snapshot)
+        import psycopg
+
+        try:
+            async with self._aconnection() as conn:
+                if len(stmts) == 1:
+                    stmt = stmts[0]
+                    return [await _afetch(await conn.execute(stmt.sql, stmt.params), stmt.fetch)]
+                try:
+                    async with conn.pipeline():
+                        if snapshot:
+                            await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        curs = [await conn.execute(s.sql, s.params) for s in stmts]
+                        if snapshot:
+                            await conn.execute("COMMIT")
+                except psycopg.Error:
+                    await _aend_aborted(conn)
+                    raise
+                return [await _afetch(cur, s.fetch) for cur, s in zip(curs, stmts)]
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -259,25 +362,46 @@ class PostgresCheckpointer(SqlCheckpointer):
         return DONE
 
     def close(self) -> Awaitable[None]:
-        """Close the pool; the checkpointer cannot be used afterwards."""
+        """Close the pools; the checkpointer cannot be used afterwards.
+
+        Works with or without ``await``: awaited, it also waits for the current event
+        loop's pool to close; pools of other loops are closed on their own loop.
+        """
         with self._lock:
             pool, self._pool = self._pool, None
+            apools, self._apools = self._apools, {}
             self._closed = True
         if pool is not None:
             pool.close()
-        return DONE
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        waiting: Awaitable[None] = DONE
+        for loop, conns in apools.items():
+            if loop is current:
+                waiting = current.create_task(conns.close())  # runs even if not awaited
+            elif loop.is_running():
+                asyncio.run_coroutine_threadsafe(conns.close(), loop)
+            else:
+                conns.abandon()
+        return waiting
 
 
-def _sync(conn: psycopg.Connection[Any], pipeline: psycopg.Pipeline) -> None:
-    """Send the queued statements and wait for them; on an error, roll the transaction
-    back (the statements after the failing one were skipped by the server) and raise it."""
-    try:
-        pipeline.sync()
-    except Exception:
-        if conn.info.transaction_status != 0:  # not idle: end the aborted transaction
-            conn.execute("ROLLBACK")
-            pipeline.sync()
-        raise
+def _end_aborted(conn: psycopg.Connection[Any]) -> None:
+    """After a failed pipeline, roll back the transaction it left open (if the
+    connection still works), so the connection goes back to the pool clean."""
+    from psycopg.pq import TransactionStatus
+
+    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+        conn.execute("ROLLBACK")
+
+
+async def _aend_aborted(conn: psycopg.AsyncConnection[Any]) -> None:
+    from psycopg.pq import TransactionStatus
+
+    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+        await conn.execute("ROLLBACK")
 
 
 def _describe(dsn: str) -> str:

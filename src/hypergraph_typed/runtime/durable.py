@@ -12,9 +12,12 @@ flows yield; the runner's driver sends them. The rules, in the order a call meet
   compare-and-set on the version read, with the answers recorded in the same
   transaction, before any node runs. A caller that read an older version, or came
   second, gets ``ConcurrentRunError`` and nothing happens.
-* **Writes.** Each superstep's records are one transaction, written before the next
-  superstep starts (or with the final status when the call ends); every write is
-  fenced by the writer's lease (epoch and version).
+* **Writes.** Every write is fenced by the writer's lease (epoch and version). Each
+  superstep's records are written in one transaction before the next superstep starts,
+  so a node that finished is never run again after a crash; the last superstep goes
+  with the call's final status. A superstep that ran no user code (only interrupts
+  that took a supplied answer, which the claim already recorded) is written with the
+  next write instead. With ``durability="exit"`` everything is written once, at the end.
 * **Answers are consumed once.** A pause answered by a claim is recorded with its
   answer; a later call that delivers the same answer again (a retry after a crash)
   resumes the run with the stored answer, a different one is refused.
@@ -22,7 +25,6 @@ flows yield; the runner's driver sends them. The rules, in the order a call meet
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -30,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from hypergraph_typed._ids import random_hex
 from hypergraph_typed.checkpointers._derive import fold_state, fork_id, last_superstep, retry_id
 from hypergraph_typed.checkpointers._records import (
     Checkpoint,
@@ -88,8 +91,8 @@ class DurableRun:
     """
 
     __slots__ = (
-        "_sealed", "_staged", "at_exit", "child_counts", "error_count", "lease",
-        "next_index", "node_count", "plan", "sync_commits",
+        "_redo_free", "_sealed", "_staged", "at_exit", "child_counts", "error_count",
+        "lease", "next_index", "node_count", "plan", "sync_commits",
     )
 
     def __init__(
@@ -107,6 +110,9 @@ class DurableRun:
         # otherwise only each call's last one (which makes the whole chain durable).
         self.sync_commits = policy.durability == "sync"
         self._staged: list[tuple[Any, ...]] = []
+        # Whether every sealed record could be rebuilt after a crash without running
+        # user code (interrupts answered from the claim's recorded answers).
+        self._redo_free = True
         self._sealed: list[StepRecord] = []
         # GraphNode visits so far, by node: a nested run is persisted as the child run
         # "{workflow}/{node}" ("/{n}" appended for the n-th later visit in a cycle).
@@ -127,7 +133,11 @@ class DurableRun:
     def stage(
         self, np: NodePlan, status: str, seconds: float, out: Any, *,
         error: BaseException | None = None, cached: bool = False, decision: Any = None,
+        answered: bool = False,
     ) -> None:
+        """Record a node's outcome; ``answered``: an interrupt that took a supplied answer."""
+        if not answered:
+            self._redo_free = False
         child = None
         if np.kind == GRAPH and np.graph_call is not None and np.graph_call.map_params is None:
             child = self.child_id(np.name)
@@ -168,10 +178,11 @@ class DurableRun:
             self.error_count += status == "failed"
 
     def flush(self) -> Flow[None]:
-        """Write the sealed supersteps now (before the next superstep starts)."""
-        if self.at_exit or not self._sealed:
+        """Before a superstep starts: write the supersteps sealed since the last write."""
+        if self.at_exit or not self._sealed or (self._redo_free and not self.sync_commits):
             return
         records, self._sealed = self._sealed, []
+        self._redo_free = True
         self.lease = yield CommitRun(self.lease, tuple(records), final=self.sync_commits)
 
     def finish(
@@ -180,6 +191,7 @@ class DurableRun:
     ) -> Flow[None]:
         """The call's last write: remaining records, status, statistics, the pause."""
         records, self._sealed = self._sealed, []
+        self._redo_free = True
         record = None
         if pause is not None:
             record = PauseRecord(
@@ -204,7 +216,7 @@ class Begin:
 
 
 def new_workflow_id() -> str:
-    return f"run-{time.strftime('%Y%m%d')}-{secrets.token_hex(3)}"
+    return f"run-{time.strftime('%Y%m%d')}-{random_hex(6)}"
 
 
 def split_values(

@@ -29,7 +29,7 @@ class RunFeatures:
     """What one run (or one nested run) does besides calling nodes."""
 
     __slots__ = (
-        "base", "cache", "checks", "dispatcher", "graph_name",
+        "base", "cache", "checks", "dispatcher", "graph_name", "light",
         "parent_span", "run_id", "run_span", "session", "type_check", "workflow_id",
     )
 
@@ -48,11 +48,14 @@ class RunFeatures:
         self.parent_span = parent_span
         self.graph_name = plan.graph_name
         self.workflow_id = workflow_id
+        # Nothing wraps the node calls (no events, cache or edge checks): the run loop
+        # may call plain functions inline and only stages checkpoint records.
+        self.light = dispatcher is None and cache is None and self.checks is None
         # First superstep number of this call (a resumed run continues the stored
         # numbering); run logs count from 0 within the call.
         self.base = 0
 
-    def nested(self, plan: ExecutionPlan, parent_span: str, run_id: str) -> RunFeatures:
+    def nested(self, plan: ExecutionPlan, parent_span: str | None, run_id: str) -> RunFeatures:
         """Features of a GraphNode's inner run: same processors, cache and checks; no store."""
         return RunFeatures(
             plan, dispatcher=self.dispatcher, cache=self.cache, type_check=self.type_check,

@@ -21,6 +21,7 @@ from hypergraph_typed.exceptions import InfiniteLoopError
 from hypergraph_typed.nodes._introspect import user_stacklevel
 from hypergraph_typed.runtime import event_factory as ev
 from hypergraph_typed.runtime.context import Call
+from hypergraph_typed.runtime.durable import DurableRun
 from hypergraph_typed.runtime.effects import Emit, Flow, Fork
 from hypergraph_typed.runtime.features import RunFeatures
 from hypergraph_typed.runtime.node_call import Outcome, node_flow
@@ -83,7 +84,9 @@ def run_plan(
     gather = sched.gather
     commit = sched.commit
     add_record = records.append
-    fast = feats is None
+    # Nothing wraps a node call: plain sync functions are called right here.
+    light = feats is None or feats.light
+    session = None if feats is None else feats.session
     run_id = None if feats is None else feats.run_id
     if feats is not None:
         feats.base = first
@@ -97,21 +100,33 @@ def run_plan(
             if superstep - first >= limit:
                 raise InfiniteLoopError(limit)
             np = nodes[ready[0]]
-            if fast and len(ready) == 1 and np.direct:
+            if light and len(ready) == 1 and np.direct:
                 # The common case: one plain sync function; call it inline.
+                if session is not None:
+                    yield from session.flush()  # the previous superstep, before this one
                 n = ready[0]
                 args = gather(n)
                 start = perf()
                 try:
                     res = np.func(*args)
                 except Exception as exc:
-                    add_record((np.name, superstep, perf() - start, "failed", None,
+                    seconds = perf() - start
+                    add_record((np.name, superstep - first, seconds, "failed", None,
                                 f"{type(exc).__name__}: {exc}"))
+                    if session is not None:
+                        session.stage(np, "failed", seconds, None, error=exc)
+                        session.seal(sched, superstep)
                     raise
-                add_record((np.name, superstep, perf() - start, "completed"))
+                seconds = perf() - start
+                add_record((np.name, superstep - first, seconds, "completed"))
                 commit(n, (res,))
-            elif fast and all(nodes[n].direct for n in ready):
-                _direct_superstep(call, nodes, sched, ready, records, superstep)
+                if session is not None:
+                    session.stage(np, "completed", seconds, (res,))
+                    session.seal(sched, superstep)
+            elif light and all(nodes[n].direct for n in ready):
+                if session is not None:
+                    yield from session.flush()
+                _direct_superstep(call, nodes, sched, ready, records, superstep, first, session)
             else:
                 paused = yield from _superstep(
                     call, nodes, sched, ready, records, superstep, prepared, feats
@@ -152,30 +167,40 @@ def _end(
 
 def _direct_superstep(
     call: Call, nodes: tuple[NodePlan, ...], sched: Scheduler, ready: list[int],
-    records: list[tuple[Any, ...]], superstep: int,
+    records: list[tuple[Any, ...]], superstep: int, first: int, session: DurableRun | None,
 ) -> None:
-    """Several plain sync functions, no features: call them inline, commit the successes."""
+    """Several plain sync functions, nothing wrapping them: call them inline, commit the
+    successes (and stage their records), then raise the first error."""
     perf = time.perf_counter
     argsets = [sched.gather(n) for n in ready]
-    done: list[tuple[int, Any]] = []
+    done: list[tuple[int, Any, float]] = []
     first_error: Exception | None = None
+    step_no = superstep - first
     for n, args in zip(ready, argsets):
         np = nodes[n]
         start = perf()
         try:
             res = np.func(*args)
         except Exception as exc:
-            records.append((np.name, superstep, perf() - start, "failed", None,
+            seconds = perf() - start
+            records.append((np.name, step_no, seconds, "failed", None,
                             f"{type(exc).__name__}: {exc}"))
+            if session is not None:
+                session.stage(np, "failed", seconds, None, error=exc)
             if first_error is None:
                 first_error = exc
             if call.profile.sequential:
                 break
             continue
-        records.append((np.name, superstep, perf() - start, "completed"))
-        done.append((n, res))
-    for n, res in done:
+        seconds = perf() - start
+        records.append((np.name, step_no, seconds, "completed"))
+        done.append((n, res, seconds))
+    for n, res, seconds in done:
         sched.commit(n, (res,))
+        if session is not None:
+            session.stage(nodes[n], "completed", seconds, (res,))
+    if session is not None:
+        session.seal(sched, superstep)
     if first_error is not None:
         raise first_error
 
@@ -231,7 +256,8 @@ def _superstep(
             records.append((np.name, step_no, oc.seconds, "completed", oc.span, None, oc.hit,
                             decision, oc.log))
             if session is not None:
-                session.stage(np, "completed", oc.seconds, out, cached=oc.hit, decision=decision)
+                session.stage(np, "completed", oc.seconds, out, cached=oc.hit, decision=decision,
+                              answered=oc.answered)
             if np.kind == GATE:
                 sched.commit_gate(n, out[0], out[1])
             else:

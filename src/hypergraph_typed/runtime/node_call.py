@@ -51,11 +51,11 @@ class Paused:
 class Outcome:
     """A finished node call: its outputs, or its error, or its pause; plus timing."""
 
-    __slots__ = ("error", "hit", "log", "out", "pause", "seconds", "span")
+    __slots__ = ("answered", "error", "hit", "log", "out", "pause", "seconds", "span")
 
     def __init__(
         self, out: Any, error: Exception | None, pause: PauseInfo | None, log: Any,
-        seconds: float, span: str | None, hit: bool,
+        seconds: float, span: str | None, hit: bool, answered: bool = False,
     ) -> None:
         self.out = out
         self.error = error
@@ -64,12 +64,16 @@ class Outcome:
         self.seconds = seconds
         self.span = span
         self.hit = hit
+        # an interrupt that took a supplied answer: no user code ran
+        self.answered = answered
 
 
-def _outcome(out: Any, log: Any, seconds: float, span: str | None, hit: bool) -> Outcome:
+def _outcome(
+    out: Any, log: Any, seconds: float, span: str | None, hit: bool, answered: bool
+) -> Outcome:
     if type(out) is Paused:
         return Outcome(None, None, out.info, out.log, seconds, span, False)
-    return Outcome(out, None, None, log, seconds, span, hit)
+    return Outcome(out, None, None, log, seconds, span, hit, answered)
 
 
 def node_flow(
@@ -77,13 +81,14 @@ def node_flow(
     feats: RunFeatures | None, sched: Scheduler,
 ) -> Flow[Outcome]:
     """Run one node; failures become the outcome's ``error`` (the superstep decides)."""
-    if feats is None:
+    answered = np.kind == INTERRUPT and has_answers(np, prepared.answers)
+    if feats is None or feats.light:
         start = time.perf_counter()
         try:
-            out, inner_log = yield from call_node(call, np, args, prepared, None, None)
+            out, inner_log = yield from call_node(call, np, args, prepared, feats, None)
         except Exception as exc:
             return Outcome(None, exc, None, None, time.perf_counter() - start, None, False)
-        return _outcome(out, inner_log, time.perf_counter() - start, None, False)
+        return _outcome(out, inner_log, time.perf_counter() - start, None, False, answered)
     disp = feats.dispatcher
     span = new_span_id()
     if disp is not None:
@@ -95,7 +100,7 @@ def node_flow(
         if feats.checks is not None:
             check_inputs(feats.checks, np.index, args, sched)
         key = cache_key(feats, np, args)
-        if key and np.kind == INTERRUPT and has_answers(np, prepared.answers):
+        if key and answered:
             key = ""  # a supplied answer wins over the cache and is never stored
         if key:
             hit, stored = feats.cache.get(key)
@@ -123,7 +128,7 @@ def node_flow(
             if np.kind == GATE:
                 yield Emit(disp, ev.route_decision(feats, np, out[0]))
             yield Emit(disp, ev.node_end(feats, np, span, 0.0 if hit else seconds, hit, log))
-    return _outcome(out, log, seconds, span, hit)
+    return _outcome(out, log, seconds, span, hit, answered)
 
 
 def call_node(
@@ -182,7 +187,7 @@ def _call_graph(
         )
         return _map_outputs(gc.inner_outputs, mapped), mapped.log
     result: RunResult
-    if feats is not None and feats.session is not None and span is not None:
+    if feats is not None and feats.session is not None:
         result = yield from _child_run(call, np, inner_plan, inputs, answers or {}, feats, span)
     else:
         prepared = prep.prepare(inner_plan, {**inputs, **(answers or {})})
@@ -201,7 +206,7 @@ def _call_graph(
 
 def _child_run(
     call: Call, np: NodePlan, plan: Any, inputs: dict[str, Any], answers: dict[str, Any],
-    feats: RunFeatures, span: str,
+    feats: RunFeatures, span: str | None,
 ) -> Flow[RunResult]:
     """A GraphNode inside a checkpointed run: its own run "{workflow}/{node}".
 

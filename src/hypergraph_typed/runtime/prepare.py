@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import unicodedata
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -81,15 +80,16 @@ def check_options(
 
 
 def check_workflow_id(workflow_id: object) -> str:
-    """A workflow id is a non-empty str of printable characters without '/', at most 200 long.
+    """A workflow id is a non-empty str of printable characters (``str.isprintable``)
+    without '/', at most 200 long.
 
     It is a key in every store and in child run ids ("W/node"), so anything a store or a
     terminal could alter or misread is refused here, before anything is written.
     """
     rule = (
         "workflow_id must be a non-empty str of at most "
-        f"{MAX_WORKFLOW_ID_LENGTH} characters, without '/', control characters or "
-        "unpaired surrogates"
+        f"{MAX_WORKFLOW_ID_LENGTH} printable characters (no control characters, "
+        "unpaired surrogates or line breaks) without '/'"
     )
     if not isinstance(workflow_id, str):
         raise ValueError(f"{rule}; got {type(workflow_id).__name__} {workflow_id!r}")
@@ -99,9 +99,9 @@ def check_workflow_id(workflow_id: object) -> str:
         raise ValueError(f"{rule}; got {len(workflow_id)} characters ({workflow_id[:40]!r}...)")
     if "/" in workflow_id:
         raise ValueError(f"{rule}; {workflow_id!r} contains '/' (it separates child runs)")
-    for ch in workflow_id:
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            raise ValueError(f"{rule}; {workflow_id!r} contains {ch!r}")
+    if not workflow_id.isprintable():
+        bad = next(ch for ch in workflow_id if not ch.isprintable())
+        raise ValueError(f"{rule}; {workflow_id!r} contains {bad!r}")
     return workflow_id
 
 

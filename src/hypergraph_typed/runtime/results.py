@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import reprlib
-import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any, Generic, Literal, overload
 
 from typing_extensions import TypeVar
+
+from hypergraph_typed._ids import random_hex
 
 ErrorHandling = Literal["raise", "continue"]
 # Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
@@ -30,7 +31,7 @@ class RunStatus(str, enum.Enum):
 
 
 def new_run_id() -> str:
-    return "run-" + secrets.token_hex(6)
+    return "run-" + random_hex(12)
 
 
 def format_duration(ms: float) -> str:
