@@ -240,28 +240,25 @@ def _explicit_edges(
                 wired[(v, val)] = (*prev, u)
 
 
-def _signal_predecessors(count: int, wait_pairs: list[tuple[int, int]]) -> list[set[int]]:
-    """For each node, the nodes it waits for through emit/wait_for, directly or in a chain."""
-    adj: dict[int, list[int]] = {i: [] for i in range(count)}
-    for u, v in wait_pairs:
-        adj[v].append(u)
-    return [reachable(adj, adj[v]) for v in range(count)]
-
-
 def _auto_wire(
     nodes: Sequence[HyperNode], shared: tuple[str, ...], producers: dict[str, list[int]],
     gate_targets: dict[int, tuple[int, ...]], wait_pairs: list[tuple[int, int]],
     es: _EdgeSet, wired: dict[tuple[int, str], tuple[int, ...]],
 ) -> None:
     count = len(nodes)
-    waits_on = _signal_predecessors(count, wait_pairs)
+    waited_for: dict[int, list[int]] = {i: [] for i in range(count)}
+    for u, v in wait_pairs:
+        waited_for[v].append(u)
 
     def candidates(v: int, p: str) -> list[int]:
-        # A node that rewrites ``p`` after waiting for another writer of ``p`` reads that
-        # writer's value: its own write comes later, so it is no candidate (no self-loop).
+        # A node that rewrites ``p`` after waiting (directly or through a chain of
+        # signals) for another writer of ``p`` reads that writer's value: its own write
+        # comes later, so it is no candidate (no self-loop).
         cands = producers.get(p, [])
-        if v in cands and any(u in waits_on[v] for u in cands if u != v):
-            return [u for u in cands if u != v]
+        if v in cands and len(cands) > 1 and waited_for[v]:
+            before = reachable(waited_for, waited_for[v])
+            if any(u in before for u in cands if u != v):
+                return [u for u in cands if u != v]
         return cands
 
     candidate_adj: dict[int, set[int]] = {i: set() for i in range(count)}
