@@ -71,21 +71,23 @@ class ExecutionError(Exception):
         super().__init__(str(cause))
 
 
-class _WorkflowError(Exception):
+class WorkflowError(Exception):
+    """Base of the errors about a stored workflow; ``workflow_id`` names it."""
+
     def __init__(self, message: str, *, workflow_id: str | None = None) -> None:
         self.workflow_id = workflow_id
         super().__init__(message)
 
 
-class WorkflowAlreadyCompletedError(_WorkflowError):
+class WorkflowAlreadyCompletedError(WorkflowError):
     """A completed workflow was run again under the same ``workflow_id``."""
 
 
-class GraphChangedError(_WorkflowError):
+class GraphChangedError(WorkflowError):
     """The stored workflow was created by a graph of a different structure."""
 
 
-class InputOverrideRequiresForkError(_WorkflowError):
+class InputOverrideRequiresForkError(WorkflowError):
     """New inputs were given for an existing workflow; fork it instead."""
 
 

@@ -197,9 +197,9 @@ def test_lineage_types() -> None:
         "root-fork-1", "root", None,
     )
     lines = repr(view).splitlines()
-    assert lines[0] == "LineageView: 2 runs (root root, selected root-fork-1)"
-    assert lines[1].startswith("- [lane 0] Run: root")
-    assert lines[2].startswith("  * [lane 0] Run: root-fork-1")
+    assert lines[0] == "LineageView: 2 runs | root root | selected root-fork-1"
+    assert lines[2].split()[:4] == ["*", "root", "completed", "root"]
+    assert lines[3].split()[:6] == ["@", "root-fork-1", "active", "fork", "of", "root"]
 
 
 # --- policy -----------------------------------------------------------------------------------

@@ -25,10 +25,10 @@ import threading
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from hypergraph_typed.checkpointers import _format
+from hypergraph_typed.checkpointers import _format, _sqlplans
 from hypergraph_typed.checkpointers._codec import Codec, ts_from_native, ts_to_native
 from hypergraph_typed.checkpointers._pg_loop_pool import LoopConnections
-from hypergraph_typed.checkpointers._sqlplans import Fetch, GuardFailed, SqlPlans, Stmt, Txn
+from hypergraph_typed.checkpointers._sqlplans import Fetch, SqlPlans, Stmt, Txn
 from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import POSTGRES, SqlText
 from hypergraph_typed.checkpointers.base import DONE
@@ -268,7 +268,7 @@ class PostgresCheckpointer(SqlCheckpointer):
                     raise
                 return [_fetch(cur, fetch) for cur, fetch in reads]
         except psycopg.errors.DivisionByZero:
-            raise GuardFailed from None
+            raise _sqlplans.GuardFailed from None
         except psycopg.OperationalError as exc:
             raise self._failed(exc) from exc
 
@@ -327,7 +327,7 @@ class PostgresCheckpointer(SqlCheckpointer):
                     raise
                 return [await _afetch(cur, fetch) for cur, fetch in reads]
         except psycopg.errors.DivisionByZero:
-            raise GuardFailed from None
+            raise _sqlplans.GuardFailed from None
         except psycopg.OperationalError as exc:
             raise self._failed(exc) from exc
 

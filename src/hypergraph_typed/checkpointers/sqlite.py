@@ -21,9 +21,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hypergraph_typed.checkpointers import _format
+from hypergraph_typed.checkpointers import _format, _sqlplans
 from hypergraph_typed.checkpointers._codec import Codec, ts_from_text, ts_to_text
-from hypergraph_typed.checkpointers._sqlplans import Fetch, GuardFailed, SqlPlans, Stmt, Txn
+from hypergraph_typed.checkpointers._sqlplans import Fetch, SqlPlans, Stmt, Txn
 from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import SQLITE, SqlText
 from hypergraph_typed.checkpointers.base import DONE
@@ -241,7 +241,7 @@ class SqliteCheckpointer(SqlCheckpointer):
                 if txn.guard is not None:
                     cur.execute(txn.guard.sql, txn.guard.params)
                     if cur.rowcount != 1:
-                        raise GuardFailed
+                        raise _sqlplans.GuardFailed
                 for stmt in txn.stmts:
                     _execute(cur, stmt)
                 results = [_execute(cur, stmt) for stmt in txn.reads]

@@ -13,16 +13,23 @@ from hypergraph_typed.nodes.gate import GateNode
 
 @dataclasses.dataclass(frozen=True)
 class InputSpec:
-    """Which names a run must (``required``) or may (``optional``) provide."""
+    """Which names a run must (``required``) or may (``optional``) provide.
+
+    ``entrypoints`` maps an entrypoint to the names it needs to start. Graphs always
+    leave it empty; it is kept so code written for hypergraph can build and read an
+    ``InputSpec`` the same way.
+    """
 
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    entrypoints: dict[str, Any] = dataclasses.field(default_factory=dict)
+    entrypoints: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     bound: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def all(self) -> tuple[str, ...]:
-        return self.required + self.optional
+        """Required, then optional, then entrypoint inputs; each name once."""
+        starts = (p for names in self.entrypoints.values() for p in names)
+        return tuple(dict.fromkeys((*self.required, *self.optional, *starts)))
 
 
 def active_nodes(

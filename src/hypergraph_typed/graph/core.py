@@ -10,6 +10,7 @@ from typing_extensions import TypeVar
 
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler import validation
+from hypergraph_typed.compiler.cycle_hint import cycle_hint
 from hypergraph_typed.compiler.plan import ExecutionPlan, build_plan, with_edge_checks
 from hypergraph_typed.compiler.scope import InputSpec
 from hypergraph_typed.compiler.strict import check_strict_types
@@ -54,9 +55,8 @@ class Graph(Generic[Spec]):
     """Nodes wired by value name (or explicit ``edges``); immutable, compiled once."""
 
     __slots__ = (
-        "_bindings", "_checked_plan", "_edges_arg", "_entrypoints", "_inputs", "_plan",
-        "_selected",
-        "_structure", "name", "strict_types",
+        "_bindings", "_checked_plan", "_definition_hash", "_edges_arg", "_entrypoints",
+        "_inputs", "_plan", "_selected", "_structure", "name", "strict_types",
     )
     _structure: Structure
     name: str | None
@@ -68,6 +68,7 @@ class Graph(Generic[Spec]):
     _inputs: InputSpec | None
     _plan: ExecutionPlan | None
     _checked_plan: ExecutionPlan | None
+    _definition_hash: str | None
 
     def __init__(
         self,
@@ -100,7 +101,7 @@ class Graph(Generic[Spec]):
         if strict_types:
             check_strict_types(s)
         if s.has_cycles and not entry:
-            raise GraphConfigError(self._cycle_hint())
+            raise GraphConfigError(cycle_hint(s, edges))
 
     def _init(
         self, s: Structure, name: str | None, strict: bool, entry: tuple[str, ...] | None,
@@ -116,6 +117,7 @@ class Graph(Generic[Spec]):
         object.__setattr__(self, "_inputs", None)
         object.__setattr__(self, "_plan", None)
         object.__setattr__(self, "_checked_plan", None)
+        object.__setattr__(self, "_definition_hash", None)
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError(f"Graph is immutable; use bind/select/with_entrypoint ({key!r})")
@@ -131,88 +133,9 @@ class Graph(Generic[Spec]):
             self._selected if selected is _UNSET else selected,
             self._edges_arg,
         )
+        # Same nodes and edges, so the same definition hash.
+        object.__setattr__(g, "_definition_hash", self._definition_hash)
         return g
-
-    def _cycle_hint(self) -> str:
-        s = self._structure
-        cyc = [s.nodes[i].name for i in sorted(s.cyclic)]
-        starts = [i for i in sorted(s.cyclic) if not isinstance(s.nodes[i], GateNode)]
-        gaps_by_start = {i: self._first_pass_gaps(i) for i in starts}
-        # Prefer a start whose first pass has every value it reads; else the first in order.
-        best = next((i for i in starts if not gaps_by_start[i]), starts[0] if starts else None)
-        suggestion = s.nodes[best].name if best is not None else cyc[0]
-        msg = (
-            f"Cyclic graphs require an explicit entrypoint: nodes {cyc} form a cycle, so "
-            f"where a run starts is ambiguous. Pass entrypoint={suggestion!r} (the node that "
-            "should run first) to Graph(...) or call .with_entrypoint(...)"
-        )
-        gaps = gaps_by_start.get(best, []) if best is not None else []
-        if not gaps:
-            return msg
-        notes = []
-        fixes: list[str] = []
-        shared_fix: list[str] = []
-        for u, q, prods in gaps:
-            who = s.nodes[u].name
-            notes.append(
-                f"{q!r} read by {who!r} (produced only by {s.names(prods)}, later in the cycle)"
-            )
-            readers = [n for n in s.nodes if q in n.inputs]
-            if len(readers) == 1:
-                fixes.append(
-                    f"give {who!r} a default for {q!r} (def {who}(..., {q}=None)) so its "
-                    "first visit can run"
-                )
-            elif q not in shared_fix:
-                # A default would have to be repeated on every reader; sharing makes the
-                # name a bindable input that always holds the latest write.
-                shared_fix.append(q)
-        if shared_fix:
-            binds = ", ".join(f"{q}=..." for q in shared_fix)
-            fixes.insert(0, (
-                f"declare shared={[*s.shared, *shared_fix]!r} and seed "
-                f"{'them' if len(shared_fix) > 1 else 'it'} with .bind({binds})"
-            ))
-        return (
-            f"{msg}. But starting at {suggestion!r}, the first pass has nothing to read for "
-            + "; ".join(notes) + ". Fix, together with the entrypoint: " + "; ".join(fixes) + "."
-        )
-
-    def _first_pass_gaps(self, entry: int) -> list[tuple[int, str, list[int]]]:
-        """Inputs that nothing provides on the first pass of a cycle started at ``entry``.
-
-        Walk the nodes reachable from ``entry`` (ignoring edges back into it) in BFS order;
-        a required value is a gap when it is not a graph input (under that entrypoint),
-        has no default, and none of its producers was visited earlier.
-        """
-        s = self._structure
-        inputs = set(
-            scope_mod.compute_input_spec(
-                s, scope_mod.active_nodes(s, (entry,), None), (entry,), {}, {}
-            ).all
-        )
-        succ = s.successors()
-        order: list[int] = [entry]
-        seen = {entry}
-        k = 0
-        while k < len(order):
-            for v in succ[order[k]]:
-                if v not in seen:
-                    seen.add(v)
-                    order.append(v)
-            k += 1
-        visited: set[int] = set()
-        gaps: list[tuple[int, str, list[int]]] = []
-        for u in order:
-            n = s.nodes[u]
-            for q in n.inputs:
-                if q in inputs or n.has_default_for(q) or q in s.shared:
-                    continue
-                prods = [w for w in s.data_producers.get(q, ()) if w != u]
-                if prods and not any(w in visited for w in prods):
-                    gaps.append((u, q, prods))
-            visited.add(u)
-        return gaps
 
     # -- structure -----------------------------------------------------------
     @property
@@ -306,12 +229,16 @@ class Graph(Generic[Spec]):
 
     @property
     def definition_hash(self) -> str:
-        h = hashlib.sha256()
-        for name, dh in sorted((n.name, n.definition_hash) for n in self._structure.nodes):
-            h.update(f"{name}={dh};".encode())
-        for row in self._edge_rows():
-            h.update(row.encode())
-        return h.hexdigest()
+        """SHA-256 over node definitions and edges; computed once per graph."""
+        if self._definition_hash is None:
+            h = hashlib.sha256()
+            for name, dh in sorted((n.name, n.definition_hash) for n in self._structure.nodes):
+                h.update(f"{name}={dh};".encode())
+            for row in self._edge_rows():
+                h.update(row.encode())
+            object.__setattr__(self, "_definition_hash", h.hexdigest())
+        assert self._definition_hash is not None
+        return self._definition_hash
 
     code_hash = definition_hash
 
@@ -498,6 +425,17 @@ class Graph(Generic[Spec]):
         return to_mermaid(
             self, direction=direction, max_depth=max_depth, show_hidden=show_hidden
         )
+
+    @property
+    def nx_graph(self) -> Any:
+        """The graph as a networkx ``DiGraph`` (needs the ``networkx`` extra).
+
+        Nodes carry their attributes (``node_type``, ``inputs``, ``outputs``, ...);
+        edges carry ``edge_type`` and ``value_names``. Built anew on each read.
+        """
+        from hypergraph_typed.graph.nx import to_networkx
+
+        return to_networkx(self)
 
     # -- compile -------------------------------------------------------------------
     def compile(self, *, type_check: bool = False) -> ExecutionPlan:

@@ -12,17 +12,17 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-_SKIP_KINDS = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-
 
 def signature_params(func: Callable[..., Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
-    """Parameter names (``*args``/``**kwargs`` excluded) and their defaults."""
+    """Parameter names in signature order and their defaults.
+
+    ``*args`` and ``**kwargs`` count as inputs named ``args`` and ``kwargs``, without a
+    default, as hypergraph reports them; their values are passed by keyword.
+    """
     sig = inspect.signature(func)
     names: list[str] = []
     defaults: dict[str, Any] = {}
     for p in sig.parameters.values():
-        if p.kind in _SKIP_KINDS:
-            continue
         names.append(p.name)
         if p.default is not inspect.Parameter.empty:
             defaults[p.name] = p.default

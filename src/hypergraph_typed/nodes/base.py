@@ -137,6 +137,10 @@ class HyperNode(abc.ABC):
     def has_default_for(self, param: str) -> bool:
         return False
 
+    def has_signature_default_for(self, param: str) -> bool:
+        """Whether a function signature gives ``param`` a default (bindings do not count)."""
+        return self.has_default_for(param)
+
     def get_default_for(self, param: str) -> Any:
         raise KeyError(f"{self.name!r} has no default for {param!r}")
 

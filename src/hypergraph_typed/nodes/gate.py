@@ -213,6 +213,11 @@ class GateNode(HyperNode, Generic[P, R, Spec]):
         check_signal_names(self.name, self.inputs, self.data_outputs, emit, self.wait_for)
         return self._replace(emit=emit, _history=history)
 
+    def _repr_label(self) -> str:
+        """``decide``, or ``decide as 'my_gate'`` once renamed (as function nodes show it)."""
+        fname = getattr(self.func, "__name__", repr(self.func))
+        return fname if fname == self.name else f"{fname} as {self.name!r}"
+
     def selected_targets(self, decision: Any) -> tuple[str, ...]:
         """Target names a (validated) decision activates."""
         raise NotImplementedError
@@ -274,7 +279,7 @@ class RouteNode(GateNode[P, R, Spec]):
         )
 
     def __repr__(self) -> str:
-        return f"RouteNode({self.name}, targets={[str(t) for t in self.targets]!r})"
+        return f"RouteNode({self._repr_label()}, targets={[str(t) for t in self.targets]!r})"
 
     def decide(self, result: Any) -> Any:
         if result is None and self.fallback is not None:
@@ -292,6 +297,7 @@ class RouteNode(GateNode[P, R, Spec]):
                 self._check_choice(item)
             return result
         if result is END:
+            self._check_choice(result)
             return result
         if isinstance(result, list):
             raise TypeError(
@@ -303,6 +309,12 @@ class RouteNode(GateNode[P, R, Spec]):
 
     def _check_choice(self, choice: Any) -> None:
         if choice is END:
+            if END not in self.targets:
+                raise ValueError(
+                    f"Route {self.name!r} returned END, but END is not among its targets "
+                    f"{[str(t) for t in self.targets]}. Add END to targets=[...] to let "
+                    "it stop the run"
+                )
             return
         if choice == "END":
             warnings.warn(
@@ -357,7 +369,9 @@ class IfElseNode(GateNode[P, R, Spec]):
         )
 
     def __repr__(self) -> str:
-        return f"IfElseNode({self.name}, true={self.when_true}, false={self.when_false})"
+        return (
+            f"IfElseNode({self._repr_label()}, true={self.when_true}, false={self.when_false})"
+        )
 
     def decide(self, result: Any) -> Any:
         if not isinstance(result, bool):

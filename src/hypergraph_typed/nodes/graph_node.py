@@ -133,6 +133,19 @@ class GraphNode(HyperNode, Generic[Spec]):
         inner = self._to_inner_input(param)
         return inner is not None and self.graph.has_default_for_input(inner)
 
+    def has_signature_default_for(self, param: str) -> bool:
+        """Every inner consumer of ``param`` has a signature default (bindings ignored)."""
+        inner = self._to_inner_input(param)
+        if inner is None:
+            return False
+        consumers = [n for n in self.graph.iter_nodes() if inner in n.inputs]
+        return bool(consumers) and all(n.has_signature_default_for(inner) for n in consumers)
+
+    def is_bound_inside(self, param: str) -> bool:
+        """Whether the nested graph binds ``param`` (its value wins over any default)."""
+        inner = self._to_inner_input(param)
+        return inner is not None and inner in self.graph.inputs.bound
+
     def get_default_for(self, param: str) -> Any:
         inner = self._to_inner_input(param)
         if inner is None or not self.graph.has_default_for_input(inner):
@@ -155,6 +168,12 @@ class GraphNode(HyperNode, Generic[Spec]):
         if self._map_params:
             return list if t is None else list[t]  # type: ignore[valid-type]
         return t
+
+    @property
+    def output_annotation(self) -> dict[str, Any]:
+        """Output name -> type, for the outputs whose type is known (``list[T]`` if mapped)."""
+        types = ((o, self.get_output_type(o)) for o in self.outputs)
+        return {o: t for o, t in types if t is not None}
 
     def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         back = dict(zip(self.inputs, self._inner_inputs))
