@@ -179,6 +179,13 @@ def test_a_key_directory_others_can_write_is_refused(tmp_path: Path) -> None:
         load_user_key(path)
 
 
+def test_a_key_path_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "cache-key"
+    path.mkdir(parents=True)
+    with pytest.raises(CacheKeyError, match="is not a regular file"):
+        load_user_key(path)
+
+
 def test_a_symlinked_key_file_is_refused(tmp_path: Path) -> None:
     real = tmp_path / "elsewhere" / "cache-key"
     load_user_key(real)
@@ -241,6 +248,27 @@ def test_a_row_in_diskcache_pickle_mode_is_never_unpickled(
     assert rows(tmp_path) == []  # both deleted, the value file too
     assert extra_files(tmp_path) == []
     c.close()
+
+
+def test_a_row_with_a_pickled_key_is_never_unpickled(tmp_path: Path) -> None:
+    """Rows diskcache keys by pickle are not looked up, evicted or listed by decoding them."""
+    with raw_store(tmp_path) as raw:
+        raw.set(Payload(), b"x")  # diskcache pickles keys that are not plain scalars
+    c = DiskCache(tmp_path, size_limit=50_000, cull_limit=10)
+    for i in range(40):  # enough to make diskcache cull the oldest rows
+        c.set(f"k{i}", "v" * 5_000)
+        c.get(f"k{i}")
+    c.close()
+    assert EXECUTED == []
+    assert len(rows(tmp_path)) < 40  # it did cull
+
+
+def test_listing_keys_in_plain_diskcache_does_unpickle_them(tmp_path: Path) -> None:
+    """The counterpart: such a row is a real attack on code that lists diskcache keys."""
+    with raw_store(tmp_path) as raw:
+        raw.set(Payload(), b"x")
+        list(raw)
+    assert EXECUTED == ["ran"]
 
 
 def test_the_same_pickle_row_does_run_code_in_plain_diskcache(tmp_path: Path) -> None:

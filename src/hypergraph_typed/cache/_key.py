@@ -101,9 +101,12 @@ def _read(path: Path) -> bytes:
                 f"file of yours. Delete it (a new key is made), or pass DiskCache(..., key=...)"
             ) from exc
         raise CacheKeyError(f"The DiskCache key file {path} cannot be read: {exc}") from exc
+    try:
+        _check(path, os.fstat(fd))
+    except BaseException:
+        os.close(fd)
+        raise
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        _check(path, st)
         data = f.read(MIN_KEY_BYTES + 1)
     if len(data) != MIN_KEY_BYTES:
         raise CacheKeyError(
