@@ -160,7 +160,8 @@ class JsonSerializer(Serializer):
         out = []
         plain = self._plain
         for i, item in enumerate(items):
-            if type(item) in _SCALARS and type(item) is not int:
+            t = type(item)
+            if t in _SCALARS and (t is not int or item.bit_length() <= MAX_INT_BITS):
                 out.append(item)
                 continue
             try:
