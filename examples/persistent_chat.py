@@ -117,7 +117,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.say is not None:
         if args.db is None:
             parser.error("--say needs --db so the next turn can find the conversation")
-        result = asyncio.run(say(args.db, args.workflow, args.say))
+        try:
+            result = asyncio.run(say(args.db, args.workflow, args.say))
+        except WorkflowAlreadyCompletedError:
+            raise SystemExit(
+                f"conversation {args.workflow!r} has ended (it said bye); start a new one "
+                "with another --workflow"
+            ) from None
         print(result["messages"][-1]["content"], f"({result.status})")
         return
     with tempfile.TemporaryDirectory() as tmp:

@@ -185,3 +185,7 @@ class EdgeTypeError(TypeError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.args[0] if self.args else "",), self.__dict__)
+
+
+class CacheKeyError(ValueError):
+    """The cache's key file is missing its protections (owner, mode, type) or is damaged."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ import pytest
 from cp_helpers import T0, at, rec, start
 
 import hypergraph_typed.checkpointers as cps
-from hypergraph_typed._sentinels import _EMIT_SENTINEL, END
 from hypergraph_typed.checkpointers import (
     Checkpoint,
     Checkpointer,
@@ -24,12 +22,10 @@ from hypergraph_typed.checkpointers import (
     LineageView,
     MemoryCheckpointer,
     PauseRecord,
-    PickleSerializer,
     PostgresCheckpointer,
     Run,
     RunInspector,
     RunTable,
-    Serializer,
     SqliteCheckpointer,
     SqliteRunInspector,
     StepRecord,
@@ -252,47 +248,6 @@ def test_constructor_policy_shortcuts(tmp_path: Path) -> None:
     assert not (tmp_path / "a.db").exists()  # nothing is opened before first use
     assert isinstance(SqliteCheckpointer(tmp_path / "b.db").serializer, JsonSerializer)
     assert MemoryCheckpointer().policy == CheckpointPolicy()
-
-
-# --- serializers ------------------------------------------------------------------------------
-
-
-def test_json_serializer_round_trip_in_json_form() -> None:
-    s = JsonSerializer()
-    data = {"a": (1, 2), "b": {"c": [1.5, None, True]}, "t": "héllo", "e": END}
-    out = s.deserialize(s.serialize(data))
-    assert out == {"a": [1, 2], "b": {"c": [1.5, None, True]}, "t": "héllo", "e": "END"}
-    assert isinstance(s.serialize(data), bytes)
-
-
-def test_json_serializer_keeps_emit_signals() -> None:
-    s = JsonSerializer()
-    out = s.deserialize(s.serialize({"turn_done": _EMIT_SENTINEL, "x": 1}))
-    assert out["turn_done"] is _EMIT_SENTINEL and out["x"] == 1
-
-
-def test_json_serializer_strict_and_lossy() -> None:
-    lock = threading.Lock()
-    with pytest.raises(TypeError, match="lock"):
-        JsonSerializer().serialize({"x": lock})
-    lossy = JsonSerializer(lossy=True)
-    assert lossy.lossy is True
-    assert lossy.deserialize(lossy.serialize({"x": lock}))["x"] == str(lock)
-
-
-def test_pickle_serializer_requires_consent() -> None:
-    with pytest.raises(ValueError, match="allow_pickle=True"):
-        PickleSerializer()
-    s = PickleSerializer(allow_pickle=True)
-    data = {"t": (1, 2), "s": {3}, "end": END}
-    out = s.deserialize(s.serialize(data))
-    assert out == data and out["end"] is END
-    assert isinstance(s, Serializer)
-
-
-def test_serializer_is_abstract() -> None:
-    with pytest.raises(TypeError):
-        Serializer()  # type: ignore[abstract]
 
 
 # --- protocols, base class, modules ------------------------------------------------------------
