@@ -141,11 +141,11 @@ def build_graphs() -> dict[str, Graph]:
 
 # -- rendering -------------------------------------------------------------------------------
 def _missing_tool() -> str | None:
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if shutil.which("node") is None:
         return "node is not installed"
-    if not Path(chromium).exists():
-        return f"Chromium not found at {chromium} (apt-get install chromium)"
+    if chromium is None or not Path(chromium).exists():
+        return "Chromium not found (apt-get install chromium, or set CHROMIUM)"
     if not (RENDER_DIR / "node_modules" / "mermaid" / "dist" / "mermaid.min.js").exists():
         return "mermaid is not installed: run `npm ci` in tests/mermaid_render"
     return None
