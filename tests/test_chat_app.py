@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+
 from chat_server import Server
 from checkpoint_backends import PG_DSN
-
 from hypergraph_typed.checkpointers import SqliteCheckpointer
 
 

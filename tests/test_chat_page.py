@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chat_server import Server
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from chat_server import Server
 
 REPLY = "(turn {n}) You said: {text} (say bye to finish)"
 
