@@ -6,32 +6,13 @@ Chromium the test is skipped locally and fails under CI=true, which installs it.
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from chat_server import Server
 
 REPLY = "(turn {n}) You said: {text} (say bye to finish)"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the browser test needs Debian's chromium (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def history(page: Page) -> list[str]:
