@@ -52,6 +52,7 @@ class DiskCache:
         return False, None
 
     def get(self, key: str) -> tuple[bool, Any]:
+        """``(True, value)`` for a stored entry whose HMAC checks out, else ``(False, None)``."""
         raw = self._cache.get(key, default=_MISSING)
         if raw is _MISSING:
             return False, None
@@ -68,6 +69,7 @@ class DiskCache:
             return self._discard(key, f"cannot be unpickled ({type(exc).__name__}: {exc})")
 
     def set(self, key: str, value: Any) -> None:
+        """Store ``value`` pickled and signed; an unpicklable value is skipped with a warning."""
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
@@ -82,6 +84,7 @@ class DiskCache:
         self._cache.set(key, self._mac(key, payload) + payload)
 
     def close(self) -> None:
+        """Close the underlying ``diskcache.Cache`` (also done by ``with``)."""
         self._cache.close()
 
     def __enter__(self) -> DiskCache:

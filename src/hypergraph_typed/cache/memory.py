@@ -23,6 +23,7 @@ class InMemoryCache:
         self._lock = threading.Lock()
 
     def get(self, key: str) -> tuple[bool, Any]:
+        """``(True, value)`` and mark the entry recently used, or ``(False, None)``."""
         with self._lock:
             if key not in self._data:
                 return False, None
@@ -30,6 +31,7 @@ class InMemoryCache:
             return True, self._data[key]
 
     def set(self, key: str, value: Any) -> None:
+        """Store ``value``, evicting the least recently used entries past ``max_size``."""
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
@@ -44,5 +46,6 @@ class InMemoryCache:
         return key in self._data
 
     def clear(self) -> None:
+        """Drop every entry."""
         with self._lock:
             self._data.clear()

@@ -18,12 +18,14 @@ _NONE_TYPE = type(None)
 
 
 def strip_annotated(t: Any) -> Any:
+    """``t`` without its ``Annotated[...]`` wrappers."""
     while typing.get_origin(t) is Annotated:
         t = typing.get_args(t)[0]
     return t
 
 
 def is_union(t: Any) -> bool:
+    """True for ``Union[...]``, ``Optional[...]`` and ``X | Y``."""
     return typing.get_origin(t) in _UNION_TYPES
 
 
@@ -36,6 +38,7 @@ def _is_newtype(t: Any) -> bool:
 
 
 def is_protocol(t: Any) -> bool:
+    """True for a ``typing.Protocol`` class."""
     return isinstance(t, type) and bool(getattr(t, "_is_protocol", False))
 
 

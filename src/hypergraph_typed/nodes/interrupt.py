@@ -52,6 +52,7 @@ class InterruptNode(FunctionNode[P, R, Spec]):
 
     @property
     def is_interrupt(self) -> bool:  # type: ignore[override]
+        """Always ``True``: the run may pause here."""
         return True
 
     def resolve_handler_result(self, result: Any) -> tuple[Any, ...]:
