@@ -180,7 +180,7 @@ def test_non_tty_map_prints_milestones_only(utc: None, capsys: pytest.CaptureFix
     feed(RichProgressProcessor(force_mode="non-tty"), _map_seq(8, "batch", failing=frozenset({3})))
     out = [line[11:] for line in lines_of(capsys)]
     assert out == [
-        "◈ batch: 12% (1/8)",
+        "◈ batch: 10% (1/8)",
         "◈ batch: 25% (2/8)",
         "◈ batch: 50% (4/8, 1 failed)",
         "◈ batch: 75% (6/8, 1 failed)",
@@ -194,8 +194,8 @@ def test_non_tty_map_prints_once_when_several_milestones_pass(
 ) -> None:
     feed(RichProgressProcessor(force_mode="non-tty"), _map_seq(3, None))
     assert [line[11:] for line in lines_of(capsys)] == [
-        "◈ Run: 33% (1/3)",
-        "◈ Run: 66% (2/3)",
+        "◈ Run: 25% (1/3)",
+        "◈ Run: 50% (2/3)",
         "◈ Run: 100% (3/3)",
         "✓ Run completed! · 3 nodes done; 3 map items",
     ]

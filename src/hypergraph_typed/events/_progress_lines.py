@@ -78,7 +78,9 @@ class LineRenderer:
             k += 1
         self._next_milestone[m.span_id] = k
         failed = f", {m.failed} failed" if m.failed else ""
-        self._print(timestamp, f"◈ {m.label}: {pct}% ({m.done}/{m.map_size}{failed})")
+        # The label is the milestone reached (the highest, when one item passes several).
+        label = MILESTONES[k - 1]
+        self._print(timestamp, f"◈ {m.label}: {label}% ({m.done}/{m.map_size}{failed})")
 
     def node_started(self, node: NodeInfo, timestamp: float) -> None:
         """``▶ node started`` outside maps."""
