@@ -1,7 +1,7 @@
 """Annotation compatibility for ``strict_types``: can a producer's value feed a parameter?
 
-``compatible`` follows the spec's rule (TypeVars, ``Any``, unions, ``Annotated``, then
-origins by subclass and arguments pairwise) and extends it where the spec's rule gives a
+``compatible`` follows hypergraph's rule (TypeVars, ``Any``, unions, ``Annotated``, then
+origins by subclass and arguments pairwise) and extends it where hypergraph's rule gives a
 wrong answer for a common annotation: ``Literal`` values, ``NewType``, variadic
 ``tuple[X, ...]`` and structural (non-generic) protocols.
 """

@@ -498,7 +498,7 @@ class Graph(Generic[Spec]):
         g = Graph(
             [*self._structure.nodes, *nodes], name=self.name, strict_types=self.strict_types,
             shared=list(self.shared) or None,
-            # Fixed reference quirk: entrypoints are kept.
+            # Fixed hypergraph quirk: entrypoints are kept.
             entrypoint=list(self._entrypoints) if self._entrypoints else None,
         )
         if self._bindings:

@@ -200,7 +200,7 @@ class GateNode(HyperNode, Generic[P, R, Spec]):
         return new
 
     def with_name(self, name: str) -> Self:
-        # Fixed reference quirk: outputs follow the name, so the copy is a valid node.
+        # Fixed hypergraph quirk: outputs follow the name, so the copy is a valid node.
         """A copy under another name (its decision output follows the name)."""
         return self._replace(name=name, _history=(*self._history, RenameEntry("name", self.name, name)))
 
