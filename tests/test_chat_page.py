@@ -16,11 +16,12 @@ REPLY = "(turn {n}) You said: {text} (say bye to finish)"
 
 
 def history(page: Page) -> list[str]:
-    """Each message as shown: who said it, then the text."""
-    return [
-        " ".join(text.split())
-        for text in page.locator("#history li").all_inner_texts()
-    ]
+    """Each message as shown: who said it (its label), then the text."""
+    rows: list[str] = page.locator("#history li").evaluate_all(
+        "items => items.map(li => li.querySelector('.role').textContent + ' '"
+        " + li.lastChild.textContent)"
+    )
+    return rows
 
 
 def send(page: Page, text: str) -> None:
