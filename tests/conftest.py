@@ -1,4 +1,4 @@
-"""Shared fixtures: run a graph on either runner through one synchronous helper."""
+"""Shared fixtures: run a graph on either runner through one synchronous helper; a browser."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from browser import browser  # noqa: F401  (the headless Chromium fixture for page tests)
 from harness import RunnerHarness
 
 

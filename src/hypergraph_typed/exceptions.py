@@ -181,6 +181,7 @@ class EdgeTypeError(TypeError):
 
     @property
     def actual_type(self) -> type:
+        """The type of the value that failed the check."""
         return type(self.value)
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -23,6 +23,7 @@ class InMemoryCache:
         self._lock = threading.Lock()
 
     def get(self, key: str) -> tuple[bool, Any]:
+        """``(True, value)`` and mark the entry recently used, or ``(False, None)``."""
         with self._lock:
             if key not in self._data:
                 return False, None
@@ -30,6 +31,7 @@ class InMemoryCache:
             return True, self._data[key]
 
     def set(self, key: str, value: Any) -> None:
+        """Store ``value``, evicting the least recently used entries past ``max_size``."""
         if self.max_size == 0:
             return  # as in hypergraph: a zero-size cache never stores anything
         with self._lock:
@@ -46,5 +48,6 @@ class InMemoryCache:
         return key in self._data
 
     def clear(self) -> None:
+        """Drop every entry."""
         with self._lock:
             self._data.clear()

@@ -308,6 +308,7 @@ class EdgeChecks:
 
     @property
     def empty(self) -> bool:
+        """True when nothing is checked anywhere, so runners can skip the check code."""
         return not (
             any(self.inputs) or any(self.outputs) or self.answers or self.values
         )

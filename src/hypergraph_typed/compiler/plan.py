@@ -107,6 +107,7 @@ class NodePlan:
 
     @property
     def kind_name(self) -> str:
+        """The node kind as a readable name (for ``describe()`` and errors)."""
         return KIND_NAMES[self.kind]
 
 
@@ -161,6 +162,7 @@ class ExecutionPlan:
 
     @property
     def accepted_inputs(self) -> frozenset[str]:
+        """Every input name a run may pass: required and optional."""
         return frozenset(self.required) | frozenset(self.optional)
 
     def describe(self) -> str:
@@ -231,6 +233,7 @@ def _nested_resume_keys(graph: Graph) -> dict[str, tuple[str, str]]:
 
 
 def build_plan(graph: Graph) -> ExecutionPlan:
+    """Compile ``graph`` into its ``ExecutionPlan`` (``Graph.compile`` caches the result)."""
     s: Structure = graph.structure
     active = graph.active_node_ids()
     order = [i for i in range(len(s.nodes)) if i in active]
@@ -460,4 +463,5 @@ def _layers(s: Structure, active: frozenset[int]) -> list[list[int]]:
 
 
 def fresh_default(value: Any) -> Any:
+    """A deep copy of a default value, so no run mutates another run's default."""
     return copy.deepcopy(value)

@@ -63,6 +63,7 @@ def active_nodes(
 
 
 def interrupt_outputs(s: Structure) -> set[str]:
+    """The data outputs of all interrupt nodes (answers, never graph inputs)."""
     return {o for n in s.nodes if n.is_interrupt for o in n.data_outputs}
 
 
@@ -99,6 +100,7 @@ def compute_input_spec(
     s: Structure, active: frozenset[int], entrypoints: tuple[int, ...] | None,
     bound: Mapping[str, Any], nested_bound: Mapping[str, Any],
 ) -> InputSpec:
+    """Classify the active nodes' inputs into required, optional and bound."""
     seeds = cycle_seeds(s, active, entrypoints, bound)
     carried: set[str] = set()
     for e in s.edges:
@@ -132,6 +134,7 @@ def compute_input_spec(
 
 
 def gate_controllers(s: Structure) -> dict[int, list[int]]:
+    """For each gate target, the gates that can route to it."""
     out: dict[int, list[int]] = {}
     for g, targets in s.gate_targets.items():
         if isinstance(s.nodes[g], GateNode):

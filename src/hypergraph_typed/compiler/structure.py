@@ -47,21 +47,25 @@ class Structure:
 
     @property
     def has_cycles(self) -> bool:
+        """True when edges of any kind form a directed cycle."""
         return bool(self.cyclic)
 
     def successors(self) -> dict[int, list[int]]:
+        """Each node's direct successors over edges of every kind."""
         adj: dict[int, list[int]] = {i: [] for i in range(len(self.nodes))}
         for e in self.edges:
             adj[e.src].append(e.dst)
         return adj
 
     def predecessors(self) -> dict[int, list[int]]:
+        """Each node's direct predecessors over edges of every kind."""
         adj: dict[int, list[int]] = {i: [] for i in range(len(self.nodes))}
         for e in self.edges:
             adj[e.dst].append(e.src)
         return adj
 
     def names(self, ids: Iterable[int]) -> list[str]:
+        """The names of the nodes with the given indices, in that order."""
         return [self.nodes[i].name for i in ids]
 
 

@@ -20,6 +20,9 @@ def _identifier(name: str) -> bool:
 
 
 def check_names(s: Structure, graph_name: str | None) -> None:
+    """Reject a graph name with ``.`` or ``/``, a node named ``END``, and invalid node or output
+    names.
+    """
     if graph_name is not None and ("." in graph_name or "/" in graph_name):
         raise GraphConfigError(
             f"Graph name {graph_name!r} must not contain '.' or '/' (they separate nested paths)"
@@ -109,6 +112,7 @@ def check_defaults(s: Structure) -> None:
 
 
 def check_gates(s: Structure) -> None:
+    """Reject gate targets that are not nodes of the graph."""
     for n in s.nodes:
         if not isinstance(n, GateNode):
             continue
@@ -141,6 +145,7 @@ def check_gates(s: Structure) -> None:
 
 
 def check_map_over_interrupts(s: Structure) -> None:
+    """Reject a ``map_over`` GraphNode whose graph contains an interrupt."""
     for n in s.nodes:
         if isinstance(n, GraphNode) and n.map_config is not None:
             path = n.graph.find_interrupt()
@@ -153,6 +158,7 @@ def check_map_over_interrupts(s: Structure) -> None:
 
 
 def check_wait_for(s: Structure) -> None:
+    """Reject a ``wait_for`` name that no node emits or outputs (with a close match)."""
     produced = {o for n in s.nodes for o in n.outputs}
     for n in s.nodes:
         for w in n.wait_for:
@@ -166,6 +172,7 @@ def check_wait_for(s: Structure) -> None:
 
 
 def check_default_copyable(value: Any, node_name: str, param: str) -> None:
+    """Reject a default that cannot be deep-copied (each run gets its own copy)."""
     try:
         copy.deepcopy(value)
     except Exception as exc:

@@ -145,17 +145,21 @@ class Graph(Generic[Spec]):
 
     @property
     def nodes(self) -> dict[str, HyperNode]:
+        """A copy of the nodes by name, in insertion order."""
         return {n.name: n for n in self._structure.nodes}
 
     def iter_nodes(self) -> Iterator[HyperNode]:
+        """The nodes in insertion order, without copying."""
         return iter(self._structure.nodes)
 
     @property
     def outputs(self) -> tuple[str, ...]:
+        """Every node's outputs, unique, in node order (emit names and gate decisions included)."""
         return tuple(dict.fromkeys(o for n in self._structure.nodes for o in n.outputs))
 
     @property
     def leaf_outputs(self) -> tuple[str, ...]:
+        """The outputs of nodes that no edge leaves: what the graph ends with."""
         s = self._structure
         has_out = {e.src for e in s.edges}
         return tuple(
@@ -164,30 +168,37 @@ class Graph(Generic[Spec]):
 
     @property
     def selected(self) -> tuple[str, ...] | None:
+        """The outputs narrowed to by ``select()``, or ``None``."""
         return self._selected
 
     @property
     def entrypoints_config(self) -> tuple[str, ...] | None:
+        """The configured entrypoint names, or ``None``."""
         return self._entrypoints
 
     @property
     def shared(self) -> tuple[str, ...]:
+        """The value names that live in run state (``shared=[...]``)."""
         return self._structure.shared
 
     @property
     def has_cycles(self) -> bool:
+        """True when edges of any kind, self-loops included, form a cycle."""
         return self._structure.has_cycles
 
     @property
     def has_async_nodes(self) -> bool:
+        """True when a top-level node is async (a GraphNode counts if its graph is)."""
         return any(n.is_async for n in self._structure.nodes)
 
     @property
     def has_interrupts(self) -> bool:
+        """True when a top-level node is an interrupt."""
         return any(n.is_interrupt for n in self._structure.nodes)
 
     @property
     def interrupt_nodes(self) -> list[HyperNode]:
+        """The top-level interrupt nodes."""
         return [n for n in self._structure.nodes if n.is_interrupt]
 
     def find_interrupt(self) -> str | None:
@@ -202,6 +213,7 @@ class Graph(Generic[Spec]):
         return None
 
     def find_async_node(self) -> str | None:
+        """Path (``inner/fetch``) of the first async node at any depth, or ``None``."""
         for n in self._structure.nodes:
             if isinstance(n, GraphNode):
                 inner = n.graph.find_async_node()
@@ -213,6 +225,7 @@ class Graph(Generic[Spec]):
 
     @property
     def controlled_by(self) -> dict[str, list[str]]:
+        """``{target: [gate names]}``: which gates can route to each node."""
         s = self._structure
         return {
             s.nodes[t].name: [s.nodes[g].name for g in gates]
@@ -244,6 +257,9 @@ class Graph(Generic[Spec]):
 
     @property
     def structural_hash(self) -> str:
+        """SHA-256 of the graph's shape (names, wiring, gate settings, not code); checkpoint resume
+        compares it.
+        """
         rows = []
         for n in self._structure.nodes:
             parts = [type(n).__name__, n.name, repr(n.inputs), repr(n.outputs), repr(n.wait_for)]
@@ -269,6 +285,7 @@ class Graph(Generic[Spec]):
         return tuple(self._structure.index[n] for n in self._entrypoints)
 
     def active_node_ids(self) -> frozenset[int]:
+        """Indices of the nodes in scope: reachable from the entrypoints, narrowed by ``select``."""
         return scope_mod.active_nodes(self._structure, self._entry_ids(), self._selected)
 
     def _nested_bound(self) -> dict[str, Any]:
@@ -290,6 +307,7 @@ class Graph(Generic[Spec]):
 
     @property
     def inputs(self) -> InputSpec:
+        """The graph's ``InputSpec``: required, optional and bound inputs."""
         if self._inputs is None:
             spec = scope_mod.compute_input_spec(
                 self._structure, self.active_node_ids(), self._entry_ids(), self._bindings,
@@ -305,12 +323,14 @@ class Graph(Generic[Spec]):
         return dict(self._bindings)
 
     def has_default_for_input(self, name: str) -> bool:
+        """True when ``name`` is bound or every active consumer has a default."""
         if name in self.inputs.bound:
             return True
         consumers = [n for n in self._structure.nodes if name in n.inputs]
         return bool(consumers) and all(n.has_default_for(name) for n in consumers)
 
     def default_for_input(self, name: str) -> Any:
+        """The bound value or the consumers' default for input ``name``."""
         if name in self.inputs.bound:
             return self.inputs.bound[name]
         for n in self._structure.nodes:
@@ -319,6 +339,7 @@ class Graph(Generic[Spec]):
         raise KeyError(name)
 
     def input_type(self, name: str) -> Any:
+        """The annotation of input ``name`` on its first consumer, or ``None``."""
         for n in self._structure.nodes:
             if name in n.inputs:
                 t = n.get_input_type(name)
@@ -327,6 +348,7 @@ class Graph(Generic[Spec]):
         return None
 
     def output_type(self, name: str) -> Any:
+        """The annotation of output ``name`` on its producer, or ``None``."""
         for n in self._structure.nodes:
             if name in n.outputs:
                 return n.get_output_type(name)
@@ -370,6 +392,7 @@ class Graph(Generic[Spec]):
         return self._derive(bindings={**self._bindings, **values})
 
     def unbind(self, *keys: str) -> Graph:
+        """A new graph without the given bindings (unknown keys are ignored)."""
         return self._derive(bindings={k: v for k, v in self._bindings.items() if k not in keys})
 
     def select(self, *names: str) -> Graph:
@@ -385,11 +408,15 @@ class Graph(Generic[Spec]):
         return self._derive(selected=tuple(names) if names else None)
 
     def with_entrypoint(self, *names: Any) -> Graph:
+        """A new graph that also starts at the given nodes (order kept, duplicates dropped)."""
         added = _entry_names(list(names), self._structure)
         entry = tuple(dict.fromkeys((*(self._entrypoints or ()), *added)))
         return self._derive(entry=entry or None)
 
     def add_nodes(self, *nodes: HyperNode) -> Graph:
+        """A new graph with more nodes, rebuilt with the same name, settings, bindings and
+        selection.
+        """
         if not nodes:
             return self
         if self._edges_arg is not None:
@@ -400,7 +427,7 @@ class Graph(Generic[Spec]):
         g = Graph(
             [*self._structure.nodes, *nodes], name=self.name, strict_types=self.strict_types,
             shared=list(self.shared) or None,
-            # Fixed reference quirk: entrypoints are kept.
+            # Fixed hypergraph quirk: entrypoints are kept.
             entrypoint=list(self._entrypoints) if self._entrypoints else None,
         )
         if self._bindings:
@@ -410,6 +437,7 @@ class Graph(Generic[Spec]):
         return g
 
     def as_node(self, *, name: str | None = None) -> GraphNode:
+        """This graph as a ``GraphNode``, to nest in another graph."""
         return GraphNode(self, name=name)
 
     def to_mermaid(
@@ -476,6 +504,7 @@ def validate_graph(graph: Graph) -> None:
 
 
 def compute_input_spec(graph: Graph) -> InputSpec:
+    """Classify the active nodes' inputs into required, optional and bound."""
     return graph.inputs
 
 

@@ -47,6 +47,7 @@ def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
 
 
 def raw_annotations(func: Callable[..., Any]) -> dict[str, Any]:
+    """The function's ``__annotations__`` as written (unresolved)."""
     return dict(getattr(func, "__annotations__", {}) or {})
 
 
@@ -224,10 +225,12 @@ def user_stacklevel() -> int:
 
 
 def is_async_callable(func: Callable[..., Any]) -> bool:
+    """True for ``async def`` functions and async generators."""
     return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
 
 
 def is_generator_callable(func: Callable[..., Any]) -> bool:
+    """True for generator and async generator functions."""
     return inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)
 
 
