@@ -26,6 +26,7 @@ flows yield; the runner's driver sends them. The rules, in the order a call meet
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -257,6 +258,9 @@ def start(
         checkpoint = checkpoint_of(source, retry_index=index)
         src_inputs = source.inputs
     elif checkpoint is None:
+        begun = yield from _start_if_new(plan, merged, wid, policy)
+        if begun is not None:
+            return begun
         snap = yield LoadRun(wid)
         if snap is not None and override_workflow:
             src_inputs = snap.inputs
@@ -293,6 +297,33 @@ def start_child(
     return (yield from resume(plan, snap, claim_answers, feed, policy))
 
 
+def _start_if_new(
+    plan: ExecutionPlan, merged: dict[str, Any], wid: str, policy: CheckpointPolicy,
+) -> Flow[Begin | None]:
+    """A call that passes graph inputs most likely starts a new workflow: try that first
+    (one write instead of a read and a write). ``None`` when it is not new after all,
+    or when its values would not start a run; the caller then reads the workflow."""
+    _, others = split_values(plan, merged, fresh=True)
+    if not others:
+        return None  # only answers: a resume
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            prepared = prep.prepare(plan, merged)
+            check_prepared(plan, prepared)
+        except Exception:
+            return None  # let the rules for an existing workflow speak first
+    try:
+        lease = yield StartRun(
+            wid, graph_name=plan.graph_name, config=plan.run_config, inputs=others,
+        )
+    except RunExistsError:
+        return None
+    for w in caught:  # the run is new: its input warnings hold
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return Begin(DurableRun(plan, lease, policy), prepared, None, 0)
+
+
 def fresh(
     plan: ExecutionPlan, values: dict[str, Any], wid: str, policy: CheckpointPolicy,
     *, parent: str | None = None,
@@ -316,7 +347,7 @@ def resume(
     prepared = resume_prepared(plan, snap.inputs, feed)
     check_prepared(plan, prepared)
     run = snap.run
-    lease = yield ClaimRun(run.id, run.version, claim_answers)
+    lease = yield ClaimRun(run.id, run.epoch, run.version, claim_answers)
     sched, superstep = restore(plan, snap.steps, snap.inputs)
     session = DurableRun(
         plan, lease, policy, next_index=1 + max((s.index for s in snap.steps), default=-1),
