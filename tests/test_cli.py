@@ -371,7 +371,7 @@ def test_postgres_missing_schema_is_reported_not_created(pg_schema: str) -> None
 def test_postgres_unreachable() -> None:
     err = failure("--dsn", "host=127.0.0.1 port=1 dbname=test user=postgres connect_timeout=5",
                   "runs")
-    assert "cannot connect to PostgreSQL (host=127.0.0.1 port=1 dbname=test user=postgres)" in err
+    assert "cannot connect to PostgreSQL at 127.0.0.1:1/test" in err
     assert "Check that the server is running" in err
 
 

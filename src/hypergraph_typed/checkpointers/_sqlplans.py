@@ -175,11 +175,11 @@ class SqlPlans:
             for row in rows[0]:
                 part = row[0]
                 if part == 0:
-                    run_row = row[1:22]
+                    run_row = row[1:23]
                 elif part == 1:
-                    steps.append(c.step(row[22:37]))
+                    steps.append(c.step(row[23:38]))
                 else:
-                    inputs.append(row[37:39])
+                    inputs.append(row[38:40])
             if run_row is None:
                 return None
             return RunSnapshot(c.run(run_row), tuple(steps), c.inputs(inputs))

@@ -13,7 +13,7 @@ import attrs
 RUN_COLS = (
     "id, status, graph_name, duration_ms, node_count, error_count, parent_run_id, "
     "forked_from, fork_superstep, retry_of, retry_index, config, created_at, completed_at, "
-    "epoch, version, pause_node, pause_keys, pause_superstep, pause_value, answer"
+    "epoch, version, pause_node, pause_keys, pause_superstep, pause_value, answer, updated_at"
 )
 STEP_COLS = (
     "run_id, superstep, node_name, step_index, status, input_versions, outputs, duration_ms, "
@@ -43,8 +43,13 @@ _SET_PAUSE = (
 
 # PostgreSQL types of the snapshot's columns: a UNION needs the NULLs that pad each part
 # typed, or it cannot match the parts' columns.
-_RUN_TYPES = ["text", "text", "text", "float8", "int", "int", "text", "text", "int", "text", "int", "text", "timestamptz", "timestamptz", "int", "int", "text", "text", "int", "bytea", "bytea"]
-_STEP_TYPES = ["text", "int", "text", "int", "text", "text", "bytea", "float8", "bool", "text", "text", "text", "timestamptz", "timestamptz", "text"]
+_RUN_TYPES = (
+    "text text text float8 int int text text int text int text timestamptz timestamptz "
+    "int int text text int bytea bytea timestamptz"
+).split()
+_STEP_TYPES = (
+    "text int text int text text bytea float8 bool text text text timestamptz timestamptz text"
+).split()
 _INPUT_TYPES = ["text", "bytea"]
 _ORDER_TYPES = ["timestamptz", "timestamptz", "bigint"]
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import attrs
@@ -70,6 +70,10 @@ from hypergraph_typed.runtime.restore import override, restore
 from hypergraph_typed.runtime.results import PauseInfo, RunStatus
 from hypergraph_typed.runtime.scheduler import Scheduler
 from hypergraph_typed.runtime.typecheck import check_prepared
+
+# A repeated answer takes over an active run once it has not been written for this long
+# (its process is then taken for dead); see ``_check_not_running``.
+STALE_AFTER = timedelta(seconds=30)
 
 _WORKFLOW_STATUS = {
     RunStatus.COMPLETED: WorkflowStatus.COMPLETED,
@@ -456,7 +460,8 @@ def resume_answers(
         return dict(given), dict(given)
     if open_answer is not None and pause is not None:
         if _same_answers(given, open_answer):
-            return None, dict(open_answer)  # delivered again (e.g. after a crash)
+            _check_not_running(run, given)
+            return None, dict(open_answer)  # delivered again after a crash
         raise AnswerConflictError(
             f"Workflow {wid!r}: the pause at {pause.node_name!r} was already answered by "
             f"another call ({sorted(open_answer)}) with a different value, so this answer "
@@ -477,6 +482,26 @@ def resume_answers(
         f"nothing pending{waiting}). Pass the answer under the pending response_key, or "
         "resume without answers"
     )
+
+
+def _check_not_running(run: Any, given: Mapping[str, Any]) -> None:
+    """A repeated answer takes an active run over only once it looks abandoned.
+
+    The first delivery's call may still be running it (a client retrying a request
+    that is merely slow): only when the run has not been written for ``STALE_AFTER``
+    is its process taken for dead, and the run resumed with the recorded answer.
+    """
+    if run.status is not WorkflowStatus.ACTIVE or run.updated_at is None:
+        return
+    idle = datetime.now(timezone.utc) - run.updated_at
+    if idle < STALE_AFTER:
+        raise ConcurrentRunError(
+            f"Workflow {run.id!r} is being resumed right now with this answer "
+            f"({sorted(given)}; last written {idle.total_seconds():.1f}s ago). If that "
+            f"process died, deliver the answer again once the run has been idle for "
+            f"{STALE_AFTER.total_seconds():g}s, or resume it without answers now",
+            workflow_id=run.id, epoch=run.epoch,
+        )
 
 
 def _check_keys(
