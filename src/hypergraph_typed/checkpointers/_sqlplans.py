@@ -165,10 +165,28 @@ class SqlPlans:
     # --- the protocol -------------------------------------------------------------------
 
     def load_run(self, request: LoadRun) -> ReadOp[RunSnapshot | None]:
+        """The run, its steps and inputs as one snapshot: one UNION statement where each
+        statement is a round trip (PostgreSQL), three reads in one transaction where
+        statements are cheap (SQLite)."""
         wid = request.workflow_id
-        c = self.c
+        c, t = self.c, self.t
+        if not t.dialect.fuses:
+            def three(rows: list[Any]) -> RunSnapshot | None:
+                run_row, step_rows, input_rows = rows
+                if run_row is None:
+                    return None
+                step = c.step
+                return RunSnapshot(
+                    c.run(run_row), tuple(step(r) for r in step_rows), c.inputs(input_rows)
+                )
 
-        def result(rows: list[Any]) -> RunSnapshot | None:
+            return ReadOp((
+                Stmt(t.select_run, (wid,), Fetch.ONE),
+                Stmt(t.select_steps, (wid,), Fetch.ALL),
+                Stmt(t.select_inputs, (wid,), Fetch.ALL),
+            ), three, snapshot=True)
+
+        def union(rows: list[Any]) -> RunSnapshot | None:
             run_row = None
             steps = []
             inputs = []
@@ -184,8 +202,7 @@ class SqlPlans:
                 return None
             return RunSnapshot(c.run(run_row), tuple(steps), c.inputs(inputs))
 
-        # one statement: one consistent snapshot, one round trip
-        return ReadOp((Stmt(self.t.select_snapshot, (wid, wid, wid), Fetch.ALL),), result)
+        return ReadOp((Stmt(t.select_snapshot, (wid, wid, wid), Fetch.ALL),), union)
 
     def start_run(
         self, request: StartRun, policy: CheckpointPolicy, now: datetime
