@@ -18,11 +18,11 @@ from typing import Any, cast
 
 import attrs
 
-from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler import validation
 from hypergraph_typed.compiler.structure import Structure, analyze
+from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed.nodes.base import HyperNode, RenameError
 from hypergraph_typed.nodes.function import FunctionNode
 from hypergraph_typed.nodes.gate import GateNode, IfElseNode, RouteNode
