@@ -8,14 +8,14 @@ predecessors, controlling gates and which nodes to re-check after it runs.
 from __future__ import annotations
 
 import copy
-import graphlib
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler import scope as scope_mod
-from hypergraph_typed.compiler.digraph import reachable
+from hypergraph_typed.compiler.codegen import region_source
+from hypergraph_typed.compiler.digraph import reachable, topo_layers
 from hypergraph_typed.compiler.edge_types import EdgeChecks, build_edge_checks
 from hypergraph_typed.compiler.kinds import (
     CONSTANT,
@@ -29,6 +29,7 @@ from hypergraph_typed.compiler.kinds import (
     UNCOPYABLE,
     UNKNOWN,
 )
+from hypergraph_typed.compiler.regions import Region, find_region
 from hypergraph_typed.compiler.structure import Structure
 from hypergraph_typed.compiler.validation import check_default_copyable
 from hypergraph_typed.exceptions import GraphConfigError
@@ -153,12 +154,33 @@ class ExecutionPlan:
     # Nodes that can be ready before anything ran: entrypoints, and nodes none of whose
     # startup predecessors is ungated (such a predecessor must run first).
     initial_candidates: tuple[int, ...]
-    # What every checkpointed run of this plan stores in its config: the structure hash
-    # (a resume refuses a changed graph) and the code hash.
-    run_config: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    # The supersteps every run starts with whose schedule is fixed (``compiler.regions``);
+    # ``None`` when the first one is not. ``region_note``: why the general loop takes
+    # over after it (``None`` when the region is the whole run).
+    region: Region | None = attrs.field(default=None, eq=False, repr=False)
+    region_note: str | None = attrs.field(default=None, eq=False, repr=False)
     # type_check="edges": the precompiled runtime checks (``Graph.compile(type_check=True)``
     # builds this variant of the plan); ``None`` in the plain plan.
     edge_checks: EdgeChecks | None = attrs.field(default=None, eq=False, repr=False)
+
+    # Filled on first use (hashing a graph costs as much as compiling it, and only
+    # checkpointed runs need the hashes).
+    _run_config: dict[str, str] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
+
+    @property
+    def run_config(self) -> dict[str, str]:
+        """What every checkpointed run of this plan stores in its config: the structure
+        hash (a resume refuses a changed graph) and the code hash. Computed once."""
+        config = self._run_config
+        if config is None:
+            config = {
+                "graph_struct_hash": self.graph.structural_hash,
+                "graph_code_hash": self.graph.definition_hash,
+            }
+            object.__setattr__(self, "_run_config", config)
+        return config
 
     @property
     def accepted_inputs(self) -> frozenset[str]:
@@ -190,7 +212,18 @@ class ExecutionPlan:
                 f"  [{n.index}] {n.name} ({n.kind_name}): ({ins}) -> ({outs})"
                 + (f"  [{'; '.join(extra)}]" if extra else "")
             )
+        if self.region is not None:
+            lines.append("  " + self.region.describe())
+        else:
+            lines.append(f"  no static region: {self.region_note}")
         return "\n".join(lines)
+
+    def region_source(self) -> str | None:
+        """The Python source generated for the static region (``None`` without one).
+
+        Available before the region is compiled: it is what will be compiled.
+        """
+        return None if self.region is None else region_source(self.region)
 
     def __repr__(self) -> str:
         return (
@@ -387,6 +420,18 @@ def build_plan(graph: Graph) -> ExecutionPlan:
     selected = graph.selected
     emit_names = {o for n in s.nodes for o in n.outputs if o not in n.data_outputs}
     result_names = selected if selected else tuple(o for o in graph.outputs if o not in emit_names)
+    result_slots = tuple((name, slot_index[name]) for name in result_names if name in slot_index)
+    initial_candidates = tuple(
+        n.index for n in nodes
+        if n.is_entrypoint or not any(not nodes[p].controllers for p in n.startup_preds)
+    )
+    region, region_note = find_region(
+        nodes, initial_candidates,
+        given={slot_index[name] for name in spec.required},
+        refused={slot_index[name] for name in internal},
+        optional={slot_index[name] for name in spec.optional},
+        cyclic={pid[i] for i in s.cyclic if i in pid}, result_slots=result_slots,
+    )
     return ExecutionPlan(
         graph=graph, graph_name=graph.name, slot_names=tuple(slot_index),
         slot_index=dict(slot_index), nodes=tuple(nodes),
@@ -399,27 +444,27 @@ def build_plan(graph: Graph) -> ExecutionPlan:
                for o in s.nodes[i].data_outputs},
             **{k: gn for k, (gn, _) in nested.items()},
         },
-        slot_readers=tuple(
-            tuple(n.index for n in nodes if slot in n.in_slots) for slot in range(len(slot_index))
-        ),
+        slot_readers=_slot_readers(nodes, len(slot_index)),
         seed_answers=frozenset(
             o for o in iouts if any(o in s.nodes[e].inputs for e in entry if e in active)
         ),
-        result_slots=tuple((name, slot_index[name]) for name in result_names if name in slot_index),
+        result_slots=result_slots,
         selected=selected, has_entrypoints=bool(entry),
         first_async=graph.find_async_node(), first_interrupt=graph.find_interrupt(),
         unknown_node=next((s.nodes[i].name for i in order if _kind(s.nodes[i]) == UNKNOWN), None),
         has_interrupt_nodes=any(s.nodes[i].is_interrupt for i in order),
         layers=tuple(tuple(pid[i] for i in layer) for layer in layers) if not s.has_cycles else (),
-        initial_candidates=tuple(
-            n.index for n in nodes
-            if n.is_entrypoint or not any(not nodes[p].controllers for p in n.startup_preds)
-        ),
-        run_config={
-            "graph_struct_hash": graph.structural_hash,
-            "graph_code_hash": graph.definition_hash,
-        },
+        initial_candidates=initial_candidates, region=region, region_note=region_note,
     )
+
+
+def _slot_readers(nodes: list[NodePlan], n_slots: int) -> tuple[tuple[int, ...], ...]:
+    """Per slot, the indices of the nodes that read it (in node order)."""
+    readers: list[list[int]] = [[] for _ in range(n_slots)]
+    for n in nodes:
+        for s in dict.fromkeys(n.in_slots):
+            readers[s].append(n.index)
+    return tuple(tuple(r) for r in readers)
 
 
 def _graph_call(gn: GraphNode) -> GraphCall:
@@ -444,22 +489,13 @@ def with_edge_checks(plan: ExecutionPlan) -> ExecutionPlan:
 
 
 def _layers(s: Structure, active: frozenset[int]) -> list[list[int]]:
-    """Topological layers of the active nodes (graphlib); one layer per node if cyclic."""
+    """Topological layers of the active nodes; one layer per node if cyclic."""
     if s.has_cycles:
         return [[i] for i in sorted(active)]
-    ts: graphlib.TopologicalSorter[int] = graphlib.TopologicalSorter()
-    for i in sorted(active):
-        ts.add(i)
-    for e in s.edges:
-        if e.src in active and e.dst in active:
-            ts.add(e.dst, e.src)
-    ts.prepare()
-    layers: list[list[int]] = []
-    while ts.is_active():
-        ready = sorted(ts.get_ready())
-        layers.append(ready)
-        ts.done(*ready)
-    return layers
+    return topo_layers(
+        sorted(active),
+        ((e.src, e.dst) for e in s.edges if e.src in active and e.dst in active),
+    )
 
 
 def fresh_default(value: Any) -> Any:
