@@ -98,7 +98,7 @@ class Region:
     # the run's result values in ``plan.result_slots`` order: (name, value position,
     # or -1 when no call writes it, slot)
     results: tuple[tuple[str, int, int], ...]
-    # the run ends with the region: nothing is ready after its last superstep
+    # the run ends with the region: every node ran, nothing is ready after it
     complete: bool
     # why the general loop takes over after the region (``None`` when complete)
     reason: str | None
@@ -297,6 +297,10 @@ def find_region(
         step += 1
     if not calls:
         return None, reason or "nothing is ready at the start"
+    if reason is None and len(calls) < len(nodes):
+        # The run ends there, but without some nodes: the general loop finishes it (it
+        # finds nothing ready) and reports any selected output they would have made.
+        reason = "some nodes never become ready"
     base = len(externals)
 
     def position(ref: int) -> int:

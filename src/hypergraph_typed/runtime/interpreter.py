@@ -77,8 +77,7 @@ def run_plan(
     if sched is None:
         # The supersteps the compiler scheduled run in one step (runtime.static).
         static = None if feats is not None else run_region(
-            call, plan, prepared, limit=limit, error_handling=error_handling,
-            on_missing=on_missing, t0=t0,
+            call, plan, prepared, limit=limit, error_handling=error_handling, t0=t0,
         )
         if static is None:
             sched = Scheduler(plan, prepared.initial)
