@@ -307,6 +307,7 @@ def build_plan(graph: Graph) -> ExecutionPlan:
 
     layers = _layers(s, active)
     topo_pos = {i: k for k, layer in enumerate(layers) for i in layer}
+    cyclic_graph = s.has_cycles
     nodes: list[NodePlan] = []
     for i in order:
         n = s.nodes[i]
@@ -316,12 +317,17 @@ def build_plan(graph: Graph) -> ExecutionPlan:
         fb_kinds: list[int] = []
         fb_values: list[Any] = []
         stale: list[tuple[int, int, frozenset[int] | None]] = []
-        for pos, p in enumerate(n.inputs):
+        # read once, not once per input
+        defaults = n.defaults if isinstance(n, (FunctionNode, GateNode)) else None
+        inputs = n.inputs
+        outputs = n.outputs
+        data_outputs = n.data_outputs
+        for pos, p in enumerate(inputs):
             if p in bound:
                 fb_kinds.append(CONSTANT)
                 fb_values.append(bound[p])
-            elif n.has_default_for(p):
-                d = n.get_default_for(p)
+            elif p in defaults if defaults is not None else n.has_default_for(p):
+                d = defaults[p] if defaults is not None else n.get_default_for(p)
                 # A GraphNode's inner binding is a bound value: passed as is, never copied.
                 inner_bound = (
                     isinstance(n, GraphNode) and n.inner_inputs[pos] in n.graph.inputs.bound
@@ -345,8 +351,9 @@ def build_plan(graph: Graph) -> ExecutionPlan:
             prods = producers_of.get(p, set())
             if not gated and i in prods:
                 continue  # spec 03: inputs a non-gated node produces itself never make it stale
-            if not gated and prods and not s.has_cycles:
-                if any(topo_pos[u] > topo_pos[i] for u in prods):
+            if not gated and prods and not cyclic_graph:
+                here = topo_pos[i]
+                if any(topo_pos[u] > here for u in prods):
                     if downstream is None:
                         downstream = reachable(succ_all, succ_all[i])
                     if prods <= downstream:
@@ -360,30 +367,31 @@ def build_plan(graph: Graph) -> ExecutionPlan:
                     if e.dst == i and e.kind != "control" and e.src in prods
                 ) or None
             wired_plan = (
-                frozenset(pid[u] for u in wired if u in pid) if wired is not None else None
+                frozenset([pid[u] for u in wired if u in pid]) if wired is not None else None
             )
-            stale.append((pos, slot(p), wired_plan))
+            stale.append((pos, slot_index[p], wired_plan))
         recheck: set[int] = set(succ_all[i])
-        for o in n.outputs:
+        for o in outputs:
             recheck |= consumers_of.get(o, set())
         if i in s.gate_targets:
             for t in s.gate_targets[i]:
                 recheck.add(t)
                 recheck |= set(succ_all[t])
         ctrl = tuple(controllers.get(i, ()))
-        opens = tuple(
+        opens = tuple([
             bool(getattr(s.nodes[g], "default_open", True)) and (not entry or i in entry)
             for g in ctrl
-        )
+        ]) if ctrl else ()
         if isinstance(n, (FunctionNode, GateNode)):
             params = n.original_params
             positional = intro.positional_callable(n.func)
             func = n.func
         else:
-            params, positional, func = n.inputs, False, None
+            params, positional, func = inputs, False, None
+        wait_for = n.wait_for
         wait_prod = {
-            pid[u] for w in n.wait_for for u in producers_of.get(w, set()) if u != i
-        }
+            pid[u] for w in wait_for for u in producers_of.get(w, set()) if u != i
+        } if wait_for else set()
         target_ids = (
             {s.nodes[t].name: pid[t] for t in s.gate_targets[i] if t in pid}
             if i in s.gate_targets else {}
@@ -392,19 +400,19 @@ def build_plan(graph: Graph) -> ExecutionPlan:
             graph_call=_graph_call(n) if isinstance(n, GraphNode) else None,
             index=pid[i], name=n.name, node=n, kind=kind, func=func, is_async=n.is_async,
             is_generator=n.is_generator, positional=positional, params=params,
-            in_slots=tuple(slot(p) for p in n.inputs), fallback_kinds=tuple(fb_kinds),
+            in_slots=tuple([slot_index[p] for p in inputs]), fallback_kinds=tuple(fb_kinds),
             fallback_values=tuple(fb_values),
-            out_slots=tuple(slot(o) for o in n.data_outputs),
-            emit_slots=tuple(slot(o) for o in n.outputs if o not in n.data_outputs),
-            wait_slots=tuple(slot(w) for w in n.wait_for), stale_inputs=tuple(stale),
+            out_slots=tuple([slot_index[o] for o in data_outputs]),
+            emit_slots=tuple([slot_index[o] for o in outputs if o not in data_outputs]),
+            wait_slots=tuple([slot_index[w] for w in wait_for]), stale_inputs=tuple(stale),
             startup_preds=tuple(sorted({pid[u] for u in startup[i]})),
-            controllers=tuple(pid[g] for g in ctrl if g in pid),
-            opens_by_default=tuple(o for g, o in zip(ctrl, opens) if g in pid),
+            controllers=tuple([pid[g] for g in ctrl if g in pid]),
+            opens_by_default=tuple([o for g, o in zip(ctrl, opens) if g in pid]),
             is_entrypoint=i in entry, wait_producers=frozenset(wait_prod),
-            recheck=tuple(sorted(pid[r] for r in recheck if r in pid)), target_ids=target_ids,
+            recheck=tuple(sorted([pid[r] for r in recheck if r in pid])), target_ids=target_ids,
             direct=(
                 kind == FUNCTION and positional and not n.is_async and not n.is_generator
-                and len(n.data_outputs) == 1
+                and len(data_outputs) == 1
             ),
         ))
 

@@ -273,9 +273,10 @@ def find_region(
                 ready.append(n)
         if reason is not None or not ready:
             break
-        reason = next(
-            (why for why in (_not_inline(nodes[n], cyclic) for n in ready) if why), None
-        )
+        for n in ready:
+            reason = _not_inline(nodes[n], cyclic)
+            if reason is not None:
+                break
         if reason is not None:
             break
         bounds.append(len(calls))
@@ -302,21 +303,18 @@ def find_region(
         # finds nothing ready) and reports any selected output they would have made.
         reason = "some nodes never become ready"
     base = len(externals)
-
-    def position(ref: int) -> int:
-        return ~ref if ref < 0 else base + ref
-
+    static_calls = []
+    for np, at, args, out in calls:
+        if np.direct:
+            func, shape = np.func, DIRECT_ONE if len(args) == 1 else DIRECT_MANY
+        else:
+            func, shape = _adapter(np), ADAPTED
+        static_calls.append(StaticCall(
+            np.index, np.name, at, func, shape,
+            tuple([~a if a < 0 else base + a for a in args]), base + out, len(np.out_slots),
+        ))
     region = Region(
-        calls=tuple(
-            StaticCall(
-                node=np.index, name=np.name, superstep=at, func=np.func if np.direct
-                else _adapter(np), shape=(
-                    (DIRECT_ONE if len(args) == 1 else DIRECT_MANY) if np.direct else ADAPTED
-                ), args=tuple(position(a) for a in args), out=base + out,
-                n_outs=len(np.out_slots),
-            )
-            for np, at, args, out in calls
-        ),
+        calls=tuple(static_calls),
         bounds=(*bounds, len(calls)),
         externals=tuple(externals),
         assumed=tuple(replay.assumed.items()),
