@@ -23,11 +23,12 @@ BASELINE_OF = {
     "sqlite": "memory", "postgres": "memory",
     "sync-events": "sync-off", "sync-progress": "sync-off",
     "async-events": "async-off", "async-progress": "async-off",
+    "chat-memory": "async-baseline", "chat-sqlite": "async-baseline",
 }
 RUNNER_ORDER = (
     "baseline", "async-baseline", "sync", "async", "sync-off", "sync-edges", "async-off",
     "async-edges", "memory", "sqlite", "postgres", "sync-events", "sync-progress",
-    "async-events", "async-progress",
+    "async-events", "async-progress", "chat-memory", "chat-sqlite",
 )
 
 

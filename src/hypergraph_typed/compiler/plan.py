@@ -182,10 +182,16 @@ class ExecutionPlan:
             object.__setattr__(self, "_run_config", config)
         return config
 
+    _accepted: frozenset[str] | None = attrs.field(default=None, init=False, eq=False, repr=False)
+
     @property
     def accepted_inputs(self) -> frozenset[str]:
-        """Every input name a run may pass: required and optional."""
-        return frozenset(self.required) | frozenset(self.optional)
+        """Every input name a run may pass: required and optional (computed once)."""
+        accepted = self._accepted
+        if accepted is None:
+            accepted = frozenset(self.required) | frozenset(self.optional)
+            object.__setattr__(self, "_accepted", accepted)
+        return accepted
 
     def describe(self) -> str:
         """Human-readable dump: slots, nodes (inputs -> outputs), and wiring."""

@@ -17,6 +17,7 @@ not passed in) are listed and checked by the runtime before it takes the region.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -109,6 +110,19 @@ class Region:
     )
     # where the generated function goes once the region earned it (``RegionCode``)
     code: RegionCode = attrs.field(factory=lambda: RegionCode(), repr=False, eq=False)
+
+    # when every result value comes from a call: their names, and a function picking
+    # their values out of the table in that order (``None`` otherwise)
+    result_pick: tuple[tuple[str, ...], Callable[[Sequence[Any]], Any]] | None = attrs.field(
+        init=False, repr=False, eq=False,
+    )
+
+    @result_pick.default
+    def _result_pick(self) -> tuple[tuple[str, ...], Callable[[Sequence[Any]], Any]] | None:
+        positions = [pos for _name, pos, _slot in self.results]
+        if len(positions) < 2 or min(positions) < 0:
+            return None
+        return tuple(name for name, _pos, _slot in self.results), operator.itemgetter(*positions)
 
     @program.default
     def _program(self) -> tuple[tuple[Callable[..., Any], Any, int, int, int], ...]:

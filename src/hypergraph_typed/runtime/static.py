@@ -160,6 +160,10 @@ def interpret(
 
 def _result_values(region: Region, table: Sequence[Any], initial: dict[int, Any]) -> dict[str, Any]:
     """The run's values after the whole region succeeded, in ``plan.result_slots`` order."""
+    pick = region.result_pick
+    if pick is not None:  # every value comes from a call (a node's output is never MISSING)
+        names, values_of = pick
+        return dict(zip(names, values_of(table)))
     values = {}
     for name, pos, s in region.results:
         v = table[pos] if pos >= 0 else initial.get(s, MISSING)
