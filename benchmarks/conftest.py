@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hypergraph_typed import FunctionNode, Graph
+from hypergraph_typed import END, FunctionNode, Graph, route
 
 IntFn = Callable[..., int]
 
@@ -89,14 +89,110 @@ class FanOut:
         return self.sink(*[b(s) for b in self.branches])
 
 
+class Layered:
+    """``depth`` layers of ``width`` nodes; node ``(k, j)`` reads two values of layer
+    ``k - 1`` (``j`` and ``j + 1`` mod ``width``), the first layer reads the input ``x``.
+
+    ``l{k}_{j}(a, b) -> v{k}_{j} = a + b + j``; the result is the last layer's values.
+    """
+
+    def __init__(self, width: int, depth: int) -> None:
+        self.width = width
+        self.depth = depth
+        self.nodes = width * depth
+        self.funcs: list[list[IntFn]] = []
+        graph_nodes = []
+        for k in range(depth):
+            row = []
+            for j in range(width):
+                if k == 0:
+                    params = ["x"]
+                    body = f"x + {j}"
+                else:
+                    params = [f"v{k - 1}_{j}", f"v{k - 1}_{(j + 1) % width}"]
+                    body = f"{params[0]} + {params[1]} + {j}"
+                f = _make_function(f"l{k}_{j}", params, body)
+                row.append(f)
+                graph_nodes.append(FunctionNode(f, name=f"l{k}_{j}", output_name=f"v{k}_{j}"))
+            self.funcs.append(row)
+        self.graph = Graph(graph_nodes)
+        self.graph.compile()
+        self.input_name = "x"
+        self.output_name = f"v{depth - 1}_0"
+
+    def baseline(self, x: int) -> int:
+        row = [f(x) for f in self.funcs[0]]
+        width = self.width
+        for fs in self.funcs[1:]:
+            row = [f(row[j], row[(j + 1) % width]) for j, f in enumerate(fs)]
+        return row[0]
+
+    async def baseline_async(self, x: int) -> int:
+        return self.baseline(x)
+
+
+class RoutedChain(Chain):
+    """A gate, then the ``n``-node chain: ``pick(v0)`` routes to ``f_0`` (or ``END`` for a
+    negative input). The gate decides at run time, so no part of it is static."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.pick = _make_function("pick", ["v0"], "v0")
+
+        def decide(v0: int) -> object:
+            return "f_0" if self.pick(v0) >= 0 else END
+
+        gate = route(targets=["f_0", END], name="pick")(decide)
+        self.graph = Graph([gate, *self.graph.iter_nodes()])
+        self.graph.compile()
+        self.nodes = n + 1
+
+    def baseline(self, x: int) -> int:
+        if self.pick(x) < 0:
+            return x
+        return super().baseline(x)
+
+    async def baseline_async(self, x: int) -> int:
+        return self.baseline(x)
+
+
+def warm(graph: Graph, values: dict[str, Any]) -> None:
+    """Run ``graph`` until its static region is compiled (``COMPILE_AFTER_RUNS``), so a
+    benchmark times the steady state: the region's generated code."""
+    from hypergraph_typed import SyncRunner
+
+    try:
+        from hypergraph_typed.compiler.regions import COMPILE_AFTER_RUNS
+    except ImportError:  # a version without static regions (comparing with it)
+        return
+    runner = SyncRunner()
+    for _ in range(COMPILE_AFTER_RUNS):
+        runner.run(graph, values)
+
+
+@pytest.fixture(scope="session")
+def make_layered() -> Callable[[int, int], Layered]:
+    """``make_layered(width, depth)``: the (cached, compiled, warmed) layered DAG."""
+    built: dict[tuple[int, int], Layered] = {}
+
+    def get(width: int, depth: int) -> Layered:
+        if (width, depth) not in built:
+            built[width, depth] = layered = Layered(width, depth)
+            warm(layered.graph, {"x": 1})
+        return built[width, depth]
+
+    return get
+
+
 @pytest.fixture(scope="session")
 def make_chain() -> Callable[[int], Chain]:
-    """``make_chain(n)``: the (cached, compiled) ``n``-node chain."""
+    """``make_chain(n)``: the (cached, compiled, warmed) ``n``-node chain."""
     built: dict[int, Chain] = {}
 
     def get(n: int) -> Chain:
         if n not in built:
-            built[n] = Chain(n)
+            built[n] = chain = Chain(n)
+            warm(chain.graph, {chain.input_name: 0})
         return built[n]
 
     return get
@@ -104,13 +200,27 @@ def make_chain() -> Callable[[int], Chain]:
 
 @pytest.fixture(scope="session")
 def make_fanout() -> Callable[[int], FanOut]:
-    """``make_fanout(width)``: the (cached, compiled) fan-out/fan-in graph."""
+    """``make_fanout(width)``: the (cached, compiled, warmed) fan-out/fan-in graph."""
     built: dict[int, FanOut] = {}
 
     def get(width: int) -> FanOut:
         if width not in built:
-            built[width] = FanOut(width)
+            built[width] = fanout = FanOut(width)
+            warm(fanout.graph, {fanout.input_name: 1})
         return built[width]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def make_routed_chain() -> Callable[[int], RoutedChain]:
+    """``make_routed_chain(n)``: the (cached, compiled) routed chain."""
+    built: dict[int, RoutedChain] = {}
+
+    def get(n: int) -> RoutedChain:
+        if n not in built:
+            built[n] = RoutedChain(n)
+        return built[n]
 
     return get
 

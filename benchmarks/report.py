@@ -2,16 +2,21 @@
 
 Runs no benchmarks itself. Usage::
 
-    python benchmarks/report.py bench.json
+    python benchmarks/report.py bench.json [more.json ...]
+
+With several files (the same benchmarks run several times), each row shows the median
+of the runs' means, which a busy machine disturbs less than any single run.
 
 Each runner row is compared with the baseline of its own kind from the same run
 (``sync`` with the plain loop, ``async`` with the plain ``async def`` on the same
-event loop); the overhead per node is ``(runner - baseline) / nodes``.
+event loop); the overhead per node is ``(runner - baseline) / nodes``. "vs direct"
+compares every runner with the plain loop itself (the functions called directly).
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from typing import Any
 
@@ -23,6 +28,7 @@ BASELINE_OF = {
     "sqlite": "memory", "postgres": "memory",
     "sync-events": "sync-off", "sync-progress": "sync-off",
     "async-events": "async-off", "async-progress": "async-off",
+    "chat-memory": "async-baseline", "chat-sqlite": "async-baseline",
 }
 # Durable stores: memory and SQLite beside the stateless flow, PostgreSQL beside one raw
 # INSERT + COMMIT on the same database (its exchange is bound by commits).
@@ -35,7 +41,19 @@ RUNNER_ORDER = (
     "baseline", "async-baseline", "sync", "async", "sync-off", "sync-edges", "async-off",
     "async-edges", "stateless", "sqlite-commit", "postgres-commit", "memory", "sqlite",
     "postgres", "sync-events", "sync-progress", "async-events", "async-progress",
+    "chat-memory", "chat-sqlite",
 )
+
+
+def load_all(paths: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """``load`` each file; each row's mean is the median over the files that have it."""
+    runs = [load(p) for p in paths]
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for key in {k for run in runs for k in run}:
+        means = [run[key]["mean_us"] for run in runs if key in run]
+        nodes = next(run[key]["nodes"] for run in runs if key in run)
+        rows[key] = {"mean_us": statistics.median(means), "nodes": nodes}
+    return rows
 
 
 def load(path: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -61,8 +79,9 @@ def _case_key(case: str) -> tuple[str, int]:
 
 def render(rows: dict[tuple[str, str], dict[str, Any]]) -> str:
     lines = [
-        "| case | nodes | runner | mean µs | baseline mean µs | ratio | overhead µs/node |",
-        "|---|---:|---|---:|---:|---:|---:|",
+        "| case | nodes | runner | mean µs | baseline mean µs | ratio | vs direct "
+        "| overhead µs/node |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     cases = sorted({c for c, _ in rows}, key=_case_key)
     for case in cases:
@@ -71,18 +90,24 @@ def render(rows: dict[tuple[str, str], dict[str, Any]]) -> str:
             if row is None:
                 continue
             nodes = row["nodes"]
+            direct = rows.get((case, "baseline"))
+            vs_direct = (
+                f"{row['mean_us'] / direct['mean_us']:.1f}x"
+                if direct and runner != "baseline" else "–"
+            )
             base_runner = CASE_BASELINE_OF.get((case, runner), BASELINE_OF.get(runner, ""))
             base = rows.get((case, base_runner))
             if base is None:
                 lines.append(
-                    f"| {case} | {nodes} | {runner} | {row['mean_us']:.2f} | – | – | – |"
+                    f"| {case} | {nodes} | {runner} | {row['mean_us']:.2f} | – | – | "
+                    f"{vs_direct} | – |"
                 )
                 continue
             ratio = row["mean_us"] / base["mean_us"]
             per_node = (row["mean_us"] - base["mean_us"]) / nodes if nodes else float("nan")
             lines.append(
                 f"| {case} | {nodes} | {runner} | {row['mean_us']:.2f} | "
-                f"{base['mean_us']:.2f} | {ratio:.1f}x | {per_node:.2f} |"
+                f"{base['mean_us']:.2f} | {ratio:.1f}x | {vs_direct} | {per_node:.2f} |"
             )
     growth = []
     for runner in RUNNER_ORDER:
@@ -106,10 +131,10 @@ def render(rows: dict[tuple[str, str], dict[str, Any]]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python benchmarks/report.py BENCH_JSON", file=sys.stderr)
+    if len(argv) < 2:
+        print("usage: python benchmarks/report.py BENCH_JSON [BENCH_JSON ...]", file=sys.stderr)
         return 2
-    print(render(load(argv[1])))
+    print(render(load_all(argv[1:])))
     return 0
 
 

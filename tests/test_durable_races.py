@@ -315,6 +315,8 @@ def test_sigkill_anywhere_never_loses_inputs_nor_reruns_a_committed_step(
             assert cp.get_inputs(wid) == {"v0": 1}, (where, "a run must never lack inputs")
             if proc.returncode == 0:
                 assert run.status is WorkflowStatus.COMPLETED
+            if run.status is WorkflowStatus.COMPLETED:  # (killed, if at all, after its last write)
+                assert lines(gates, log) == ["s0", "s1", "s2", "s3", "s4"], where
                 continue
             committed = {s.node_name for s in cp.steps(wid) if s.status is StepStatus.COMPLETED}
             result = asyncio.run(AsyncRunner(checkpointer=cp).run(rw.CHAIN, {},

@@ -75,3 +75,25 @@ def cyclic_nodes(n_nodes: int, adj: Adj) -> set[int]:
     out = {v for v in range(n_nodes) if sizes[comp[v]] > 1}
     out.update(v for v in range(n_nodes) if v in set(adj.get(v, ())))
     return out
+
+
+def topo_layers(nodes: Sequence[int], edges: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Kahn's algorithm by levels: each layer holds (sorted) the nodes whose predecessors
+    all lie in earlier layers. ``edges`` must be acyclic and among ``nodes``."""
+    indegree = dict.fromkeys(nodes, 0)
+    succ: dict[int, list[int]] = {n: [] for n in nodes}
+    for u, v in edges:
+        succ[u].append(v)
+        indegree[v] += 1
+    layer = sorted(n for n, d in indegree.items() if d == 0)
+    layers: list[list[int]] = []
+    while layer:
+        layers.append(layer)
+        nxt: list[int] = []
+        for u in layer:
+            for v in succ[u]:
+                indegree[v] -= 1
+                if indegree[v] == 0:
+                    nxt.append(v)
+        layer = sorted(nxt)
+    return layers

@@ -8,14 +8,15 @@ predecessors, controlling gates and which nodes to re-check after it runs.
 from __future__ import annotations
 
 import copy
-import graphlib
+import functools
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler import scope as scope_mod
-from hypergraph_typed.compiler.digraph import reachable
+from hypergraph_typed.compiler.codegen import region_source
+from hypergraph_typed.compiler.digraph import reachable, topo_layers
 from hypergraph_typed.compiler.edge_types import EdgeChecks, build_edge_checks
 from hypergraph_typed.compiler.kinds import (
     CONSTANT,
@@ -29,6 +30,7 @@ from hypergraph_typed.compiler.kinds import (
     UNCOPYABLE,
     UNKNOWN,
 )
+from hypergraph_typed.compiler.regions import Region, find_region
 from hypergraph_typed.compiler.structure import Structure
 from hypergraph_typed.compiler.validation import check_default_copyable
 from hypergraph_typed.exceptions import GraphConfigError
@@ -153,14 +155,27 @@ class ExecutionPlan:
     # Nodes that can be ready before anything ran: entrypoints, and nodes none of whose
     # startup predecessors is ungated (such a predecessor must run first).
     initial_candidates: tuple[int, ...]
-    # What every checkpointed run of this plan stores in its config: the structure hash
-    # (a resume refuses a changed graph) and the code hash.
-    run_config: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    # The supersteps every run starts with whose schedule is fixed (``compiler.regions``);
+    # ``None`` when the first one is not. ``region_note``: why the general loop takes
+    # over after it (``None`` when the region is the whole run).
+    region: Region | None = attrs.field(default=None, eq=False, repr=False)
+    region_note: str | None = attrs.field(default=None, eq=False, repr=False)
     # type_check="edges": the precompiled runtime checks (``Graph.compile(type_check=True)``
     # builds this variant of the plan); ``None`` in the plain plan.
     edge_checks: EdgeChecks | None = attrs.field(default=None, eq=False, repr=False)
 
-    @property
+    # Computed once, on first use: hashing a graph adds a sixth to a 100-node graph's
+    # compile time (the first-run budget), and only checkpointed runs need the hashes.
+    @functools.cached_property
+    def run_config(self) -> dict[str, str]:
+        """What every checkpointed run of this plan stores in its config: the structure
+        hash (a resume refuses a changed graph) and the code hash."""
+        return {
+            "graph_struct_hash": self.graph.structural_hash,
+            "graph_code_hash": self.graph.definition_hash,
+        }
+
+    @functools.cached_property
     def accepted_inputs(self) -> frozenset[str]:
         """Every input name a run may pass: required and optional."""
         return frozenset(self.required) | frozenset(self.optional)
@@ -190,7 +205,18 @@ class ExecutionPlan:
                 f"  [{n.index}] {n.name} ({n.kind_name}): ({ins}) -> ({outs})"
                 + (f"  [{'; '.join(extra)}]" if extra else "")
             )
+        if self.region is not None:
+            lines.append("  " + self.region.describe())
+        else:
+            lines.append(f"  no static region: {self.region_note}")
         return "\n".join(lines)
+
+    def region_source(self) -> str | None:
+        """The Python source generated for the static region (``None`` without one).
+
+        Available before the region is compiled: it is what will be compiled.
+        """
+        return None if self.region is None else region_source(self.region)
 
     def __repr__(self) -> str:
         return (
@@ -274,6 +300,7 @@ def build_plan(graph: Graph) -> ExecutionPlan:
 
     layers = _layers(s, active)
     topo_pos = {i: k for k, layer in enumerate(layers) for i in layer}
+    cyclic_graph = s.has_cycles
     nodes: list[NodePlan] = []
     for i in order:
         n = s.nodes[i]
@@ -283,12 +310,17 @@ def build_plan(graph: Graph) -> ExecutionPlan:
         fb_kinds: list[int] = []
         fb_values: list[Any] = []
         stale: list[tuple[int, int, frozenset[int] | None]] = []
-        for pos, p in enumerate(n.inputs):
+        # read once, not once per input
+        defaults = n.defaults if isinstance(n, (FunctionNode, GateNode)) else None
+        inputs = n.inputs
+        outputs = n.outputs
+        data_outputs = n.data_outputs
+        for pos, p in enumerate(inputs):
             if p in bound:
                 fb_kinds.append(CONSTANT)
                 fb_values.append(bound[p])
-            elif n.has_default_for(p):
-                d = n.get_default_for(p)
+            elif p in defaults if defaults is not None else n.has_default_for(p):
+                d = defaults[p] if defaults is not None else n.get_default_for(p)
                 # A GraphNode's inner binding is a bound value: passed as is, never copied.
                 inner_bound = (
                     isinstance(n, GraphNode) and n.inner_inputs[pos] in n.graph.inputs.bound
@@ -312,8 +344,9 @@ def build_plan(graph: Graph) -> ExecutionPlan:
             prods = producers_of.get(p, set())
             if not gated and i in prods:
                 continue  # spec 03: inputs a non-gated node produces itself never make it stale
-            if not gated and prods and not s.has_cycles:
-                if any(topo_pos[u] > topo_pos[i] for u in prods):
+            if not gated and prods and not cyclic_graph:
+                here = topo_pos[i]
+                if any(topo_pos[u] > here for u in prods):
                     if downstream is None:
                         downstream = reachable(succ_all, succ_all[i])
                     if prods <= downstream:
@@ -327,30 +360,31 @@ def build_plan(graph: Graph) -> ExecutionPlan:
                     if e.dst == i and e.kind != "control" and e.src in prods
                 ) or None
             wired_plan = (
-                frozenset(pid[u] for u in wired if u in pid) if wired is not None else None
+                frozenset([pid[u] for u in wired if u in pid]) if wired is not None else None
             )
-            stale.append((pos, slot(p), wired_plan))
+            stale.append((pos, slot_index[p], wired_plan))
         recheck: set[int] = set(succ_all[i])
-        for o in n.outputs:
+        for o in outputs:
             recheck |= consumers_of.get(o, set())
         if i in s.gate_targets:
             for t in s.gate_targets[i]:
                 recheck.add(t)
                 recheck |= set(succ_all[t])
         ctrl = tuple(controllers.get(i, ()))
-        opens = tuple(
+        opens = tuple([
             bool(getattr(s.nodes[g], "default_open", True)) and (not entry or i in entry)
             for g in ctrl
-        )
+        ]) if ctrl else ()
         if isinstance(n, (FunctionNode, GateNode)):
             params = n.original_params
             positional = intro.positional_callable(n.func)
             func = n.func
         else:
-            params, positional, func = n.inputs, False, None
+            params, positional, func = inputs, False, None
+        wait_for = n.wait_for
         wait_prod = {
-            pid[u] for w in n.wait_for for u in producers_of.get(w, set()) if u != i
-        }
+            pid[u] for w in wait_for for u in producers_of.get(w, set()) if u != i
+        } if wait_for else set()
         target_ids = (
             {s.nodes[t].name: pid[t] for t in s.gate_targets[i] if t in pid}
             if i in s.gate_targets else {}
@@ -359,19 +393,19 @@ def build_plan(graph: Graph) -> ExecutionPlan:
             graph_call=_graph_call(n) if isinstance(n, GraphNode) else None,
             index=pid[i], name=n.name, node=n, kind=kind, func=func, is_async=n.is_async,
             is_generator=n.is_generator, positional=positional, params=params,
-            in_slots=tuple(slot(p) for p in n.inputs), fallback_kinds=tuple(fb_kinds),
+            in_slots=tuple([slot_index[p] for p in inputs]), fallback_kinds=tuple(fb_kinds),
             fallback_values=tuple(fb_values),
-            out_slots=tuple(slot(o) for o in n.data_outputs),
-            emit_slots=tuple(slot(o) for o in n.outputs if o not in n.data_outputs),
-            wait_slots=tuple(slot(w) for w in n.wait_for), stale_inputs=tuple(stale),
+            out_slots=tuple([slot_index[o] for o in data_outputs]),
+            emit_slots=tuple([slot_index[o] for o in outputs if o not in data_outputs]),
+            wait_slots=tuple([slot_index[w] for w in wait_for]), stale_inputs=tuple(stale),
             startup_preds=tuple(sorted({pid[u] for u in startup[i]})),
-            controllers=tuple(pid[g] for g in ctrl if g in pid),
-            opens_by_default=tuple(o for g, o in zip(ctrl, opens) if g in pid),
+            controllers=tuple([pid[g] for g in ctrl if g in pid]),
+            opens_by_default=tuple([o for g, o in zip(ctrl, opens) if g in pid]),
             is_entrypoint=i in entry, wait_producers=frozenset(wait_prod),
-            recheck=tuple(sorted(pid[r] for r in recheck if r in pid)), target_ids=target_ids,
+            recheck=tuple(sorted([pid[r] for r in recheck if r in pid])), target_ids=target_ids,
             direct=(
                 kind == FUNCTION and positional and not n.is_async and not n.is_generator
-                and len(n.data_outputs) == 1
+                and len(data_outputs) == 1
             ),
         ))
 
@@ -387,6 +421,18 @@ def build_plan(graph: Graph) -> ExecutionPlan:
     selected = graph.selected
     emit_names = {o for n in s.nodes for o in n.outputs if o not in n.data_outputs}
     result_names = selected if selected else tuple(o for o in graph.outputs if o not in emit_names)
+    result_slots = tuple((name, slot_index[name]) for name in result_names if name in slot_index)
+    initial_candidates = tuple(
+        n.index for n in nodes
+        if n.is_entrypoint or not any(not nodes[p].controllers for p in n.startup_preds)
+    )
+    region, region_note = find_region(
+        nodes, initial_candidates,
+        given={slot_index[name] for name in spec.required},
+        refused={slot_index[name] for name in internal},
+        optional={slot_index[name] for name in spec.optional},
+        cyclic={pid[i] for i in s.cyclic if i in pid}, result_slots=result_slots,
+    )
     return ExecutionPlan(
         graph=graph, graph_name=graph.name, slot_names=tuple(slot_index),
         slot_index=dict(slot_index), nodes=tuple(nodes),
@@ -399,27 +445,27 @@ def build_plan(graph: Graph) -> ExecutionPlan:
                for o in s.nodes[i].data_outputs},
             **{k: gn for k, (gn, _) in nested.items()},
         },
-        slot_readers=tuple(
-            tuple(n.index for n in nodes if slot in n.in_slots) for slot in range(len(slot_index))
-        ),
+        slot_readers=_slot_readers(nodes, len(slot_index)),
         seed_answers=frozenset(
             o for o in iouts if any(o in s.nodes[e].inputs for e in entry if e in active)
         ),
-        result_slots=tuple((name, slot_index[name]) for name in result_names if name in slot_index),
+        result_slots=result_slots,
         selected=selected, has_entrypoints=bool(entry),
         first_async=graph.find_async_node(), first_interrupt=graph.find_interrupt(),
         unknown_node=next((s.nodes[i].name for i in order if _kind(s.nodes[i]) == UNKNOWN), None),
         has_interrupt_nodes=any(s.nodes[i].is_interrupt for i in order),
         layers=tuple(tuple(pid[i] for i in layer) for layer in layers) if not s.has_cycles else (),
-        initial_candidates=tuple(
-            n.index for n in nodes
-            if n.is_entrypoint or not any(not nodes[p].controllers for p in n.startup_preds)
-        ),
-        run_config={
-            "graph_struct_hash": graph.structural_hash,
-            "graph_code_hash": graph.definition_hash,
-        },
+        initial_candidates=initial_candidates, region=region, region_note=region_note,
     )
+
+
+def _slot_readers(nodes: list[NodePlan], n_slots: int) -> tuple[tuple[int, ...], ...]:
+    """Per slot, the indices of the nodes that read it (in node order)."""
+    readers: list[list[int]] = [[] for _ in range(n_slots)]
+    for n in nodes:
+        for s in dict.fromkeys(n.in_slots):
+            readers[s].append(n.index)
+    return tuple(tuple(r) for r in readers)
 
 
 def _graph_call(gn: GraphNode) -> GraphCall:
@@ -444,22 +490,13 @@ def with_edge_checks(plan: ExecutionPlan) -> ExecutionPlan:
 
 
 def _layers(s: Structure, active: frozenset[int]) -> list[list[int]]:
-    """Topological layers of the active nodes (graphlib); one layer per node if cyclic."""
+    """Topological layers of the active nodes; one layer per node if cyclic."""
     if s.has_cycles:
         return [[i] for i in sorted(active)]
-    ts: graphlib.TopologicalSorter[int] = graphlib.TopologicalSorter()
-    for i in sorted(active):
-        ts.add(i)
-    for e in s.edges:
-        if e.src in active and e.dst in active:
-            ts.add(e.dst, e.src)
-    ts.prepare()
-    layers: list[list[int]] = []
-    while ts.is_active():
-        ready = sorted(ts.get_ready())
-        layers.append(ready)
-        ts.done(*ready)
-    return layers
+    return topo_layers(
+        sorted(active),
+        ((e.src, e.dst) for e in s.edges if e.src in active and e.dst in active),
+    )
 
 
 def fresh_default(value: Any) -> Any:

@@ -31,6 +31,16 @@ def signature_params(func: Callable[..., Any]) -> tuple[tuple[str, ...], dict[st
 
 def positional_callable(func: Callable[..., Any]) -> bool:
     """True when every parameter can be passed positionally in signature order."""
+    if type(func) is types.FunctionType and not hasattr(func, "__wrapped__") and not hasattr(
+        func, "__signature__"
+    ):
+        # A plain function's signature is its code object's: no keyword-only parameters
+        # and no *args/**kwargs means every parameter is positional (what
+        # ``inspect.signature`` would say, without building a Signature per node).
+        code = func.__code__
+        return code.co_kwonlyargcount == 0 and not code.co_flags & (
+            inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+        )
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):

@@ -11,23 +11,22 @@ any per-node machinery.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
-from hypergraph_typed._sentinels import MISSING
 from hypergraph_typed.compiler.plan import GATE, ExecutionPlan, NodePlan
 from hypergraph_typed.exceptions import InfiniteLoopError
-from hypergraph_typed.nodes._introspect import user_stacklevel
 from hypergraph_typed.runtime import event_factory as ev
 from hypergraph_typed.runtime.context import Call
 from hypergraph_typed.runtime.durable import DurableRun
 from hypergraph_typed.runtime.effects import Emit, Flow, Fork
 from hypergraph_typed.runtime.features import RunFeatures
+from hypergraph_typed.runtime.finish import finish
 from hypergraph_typed.runtime.node_call import Outcome, node_flow
 from hypergraph_typed.runtime.prepare import Prepared
-from hypergraph_typed.runtime.results import PauseInfo, RunLog, RunResult, RunStatus, new_run_id
+from hypergraph_typed.runtime.results import PauseInfo, RunResult, RunStatus
 from hypergraph_typed.runtime.scheduler import Scheduler
+from hypergraph_typed.runtime.static import run_region
 
 DEFAULT_MAX_ITERATIONS = 1000
 
@@ -73,11 +72,20 @@ def run_plan(
 ) -> Flow[RunResult]:
     """Run ``plan`` to completion, failure or a pause, and build the ``RunResult``."""
     t0 = time.perf_counter()
-    if sched is None:
-        sched = Scheduler(plan, prepared.initial)
     records: list[tuple[Any, ...]] = []
-    nodes = plan.nodes
     first = superstep
+    if sched is None:
+        # The supersteps the compiler scheduled run in one step (runtime.static).
+        static = None if feats is not None else run_region(
+            call, plan, prepared, limit=limit, error_handling=error_handling, t0=t0,
+        )
+        if static is None:
+            sched = Scheduler(plan, prepared.initial)
+        elif isinstance(static, RunResult):
+            return static
+        else:
+            sched, records, superstep = static
+    nodes = plan.nodes
     isolate = call.profile.interrupts
     perf = time.perf_counter
     next_ready = sched.next_ready
@@ -267,29 +275,3 @@ def _superstep(
     if first_error is not None:
         raise first_error
     return first_pause
-
-
-def collect_values(plan: ExecutionPlan, sched: Scheduler) -> dict[str, Any]:
-    """The run's result values: graph outputs (or the selection) present in the state."""
-    values = sched.values
-    return {name: values[s] for name, s in plan.result_slots if values[s] is not MISSING}
-
-
-def finish(
-    plan: ExecutionPlan, sched: Scheduler, records: list[tuple[Any, ...]], t0: float, *,
-    status: RunStatus, run_id: str | None = None, error: BaseException | None = None,
-    pause: PauseInfo | None = None, on_missing: str = "ignore",
-) -> RunResult:
-    """The ``RunResult`` of a finished call, with its run log."""
-    values = collect_values(plan, sched)
-    rid = run_id or new_run_id()
-    if status is RunStatus.COMPLETED and plan.selected and on_missing != "ignore":
-        missing = [n for n in plan.selected if n not in values]
-        if missing:
-            msg = f"Selected outputs {missing} were not produced by this run"
-            if on_missing == "error":
-                raise ValueError(msg)
-            warnings.warn(msg, UserWarning, stacklevel=user_stacklevel())
-    log = RunLog.from_raw(plan.graph_name, rid, round((time.perf_counter() - t0) * 1000, 3), records)
-    return RunResult(values, status, rid, None, error, pause, log)
-

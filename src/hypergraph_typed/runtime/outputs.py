@@ -5,29 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from hypergraph_typed.compiler.plan import GraphCall, NodePlan
+from hypergraph_typed.compiler.returns import split_outputs
 from hypergraph_typed.runtime.results import PauseInfo
 
-
-def split_outputs(np: NodePlan, result: Any) -> tuple[Any, ...]:
-    """One output takes the whole value; several unpack it in order (length checked)."""
-    n = len(np.out_slots)
-    if n == 0:
-        return ()
-    if n == 1:
-        return (result,)
-    try:
-        items = tuple(result)
-    except TypeError:
-        raise ValueError(
-            f"Node {np.name!r} declares outputs {np.node.data_outputs!r} but returned "
-            f"{type(result).__name__}, which cannot be unpacked. Return a tuple of {n} values"
-        ) from None
-    if len(items) != n:
-        raise ValueError(
-            f"Node {np.name!r} declares {n} outputs {np.node.data_outputs!r} but returned "
-            f"{len(items)} values. Return exactly {n} values or fix output_name"
-        )
-    return items
+__all__ = [
+    "handler_failed", "has_answers", "nested_pause", "pause_info", "split_outputs", "take_answers",
+]
 
 
 def pause_info(np: NodePlan, args: list[Any]) -> PauseInfo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import reprlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, Generic, Literal, overload
 
@@ -146,8 +146,8 @@ class RunLog:
     """The steps of one ``run()`` call, with timing and errors.
 
     Runners hand over raw step tuples (``NodeRecord`` fields in order, duration in
-    seconds); the ``NodeRecord`` objects are built on first access to ``steps``, so a
-    run whose log is never read pays nothing for it.
+    seconds), or anything that yields them; the ``NodeRecord`` objects are built on first
+    access to ``steps``, so a run whose log is never read pays nothing for it.
     """
 
     __slots__ = ("_raw", "_steps", "graph_name", "run_id", "total_duration_ms")
@@ -167,7 +167,7 @@ class RunLog:
     run_id: str
     total_duration_ms: float
     _steps: tuple[NodeRecord, ...] | None
-    _raw: list[tuple[Any, ...]] | None
+    _raw: Iterable[tuple[Any, ...]] | None
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"RunLog is immutable; cannot set {name!r}")
@@ -175,7 +175,7 @@ class RunLog:
     @classmethod
     def from_raw(
         cls, graph_name: str | None, run_id: str, total_duration_ms: float,
-        raw: list[tuple[Any, ...]],
+        raw: Iterable[tuple[Any, ...]],
     ) -> RunLog:
         log = cls(graph_name, run_id, total_duration_ms)
         object.__setattr__(log, "_steps", None)

@@ -7,6 +7,7 @@ resolved by the compiler. Both runners drive the same scheduler.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hypergraph_typed._sentinels import _EMIT_SENTINEL, MISSING
@@ -187,7 +188,7 @@ class Scheduler:
             self.wait_consumed[n] = [versions[s] for s in np.wait_slots]
         return args
 
-    def commit(self, n: int, outputs: tuple[Any, ...] | list[Any]) -> None:
+    def commit(self, n: int, outputs: Sequence[Any]) -> None:
         """Write a finished node's data outputs and emit signals; mark it run."""
         np = self.nodes[n]
         values = self.values
@@ -209,6 +210,22 @@ class Scheduler:
         for g in np.controllers:
             self.gate_selected[g].discard(n)
         self.candidates.update(np.recheck)
+
+    def replay(self, supersteps: Iterable[Sequence[tuple[int, Sequence[Any]]]]) -> None:
+        """Reach the state the general loop has after these supersteps ran and succeeded.
+
+        Each superstep lists ``(node, outputs)`` in ready order; none of the nodes waits
+        for signals. ``next_ready`` would have emptied the candidates as it picked each
+        superstep, every node would have read its inputs before any of them wrote.
+        """
+        nodes = self.nodes
+        versions = self.versions
+        for step in supersteps:
+            self.candidates = set()
+            for n, _ in step:
+                self.consumed[n] = [versions[s] for s in nodes[n].in_slots]
+            for n, outputs in step:
+                self.commit(n, outputs)
 
     def commit_gate(self, n: int, decision: Any, selected: tuple[str, ...]) -> None:
         np = self.nodes[n]
