@@ -187,7 +187,7 @@ def test_show_a_paused_chat_with_its_pending_question(db: Db) -> None:
         "waiting for input",
         "  node          wait_for_user",
         "  response key  user_input",
-        "  input shown   -",
+        "  input shown   messages",
         '  value         {"role": "user", "content": "Hi"}',
         '                {"role": "assistant", "content": "echo: Hi"}',
         '                {"role": "user", "content": "How are you?"}',
@@ -208,7 +208,7 @@ def test_show_json_has_run_pending_and_state_keys(db: Db) -> None:
         "node_name": "wait_for_user",
         "response_key": "user_input",
         "value": db.cp.state("chat-open")["messages"],
-        "input_name": None,
+        "input_name": "messages",
         "note": None,
     }
     assert data["state_keys"] == list(db.cp.state("chat-open"))
@@ -220,6 +220,7 @@ def test_show_a_first_pause_names_its_response_key(db: Db) -> None:
     assert data["pending"]["node_name"] == "approval"
     assert data["pending"]["value"] == "A note on typing"
     assert data["pending"]["response_key"] == "decision"
+    assert data["pending"]["input_name"] == "draft"
     out = ok("--db", db.path, "show", "review-1")
     assert "response key  decision" in out
     assert '  value         "A note on typing"' in out

@@ -134,7 +134,7 @@ def test_run_to_dict() -> None:
     assert d["status"] == "completed" and (d["epoch"], d["version"]) == (4, 9)
     assert d["pause"] == {
         "node_name": "inner/ask", "response_keys": {"q": "inner.q"}, "superstep": 2,
-        "value": "why?", "values": None, "answer": {"inner.q": "because"},
+        "value": "why?", "values": None, "answer": {"inner.q": "because"}, "input_name": None,
     }
     assert d["created_at"] == "2024-05-01T12:00:00+00:00"
     assert d["completed_at"] == "2024-05-01T12:00:02+00:00"

@@ -42,8 +42,8 @@ class DiskCache:
         except ImportError as exc:
             raise ImportError(
                 "DiskCache stores entries with the diskcache package, which is not installed. "
-                "Install it with: pip install 'hypergraph-typed[diskcache]' (or pip install "
-                "diskcache), or use InMemoryCache"
+                "Install it with: pip install diskcache (the 'diskcache' extra of "
+                "hypergraph-typed), or use InMemoryCache"
             ) from exc
         if "disk" in kwargs:
             raise TypeError(

@@ -245,6 +245,7 @@ class Codec:
                 value=shown.get("value"),
                 values=shown.get("values"),
                 answer=None if answer is None else self.serializer.deserialize(bytes(answer)),
+                input_name=shown.get("input"),
             )
         return Run(
             id=row[0],
@@ -271,7 +272,8 @@ class Codec:
         """``pause_node, pause_keys, pause_superstep, pause_value`` of a new pause."""
         try:
             shown = self.serializer.serialize({"value": _end_value(pause.value),
-                                               "values": pause.values})
+                                               "values": pause.values,
+                                               "input": pause.input_name})
         except Exception as exc:
             raise _value_error(run_id, pause.node_name, "(the paused value)", pause.superstep,
                                pause.value, exc) from exc

@@ -93,6 +93,8 @@ class PauseRecord:
     under, ``value``/``values`` are what the interrupt surfaced (its first input / all
     of them). ``answer`` holds the answers once a resume claimed the run with them
     (``None`` while the pause is pending): a resume delivered twice is recognised by it.
+    ``input_name`` names the input ``value`` came from (``None`` when not known, e.g.
+    for a nested pause seen from its parent).
     """
 
     node_name: str
@@ -101,6 +103,7 @@ class PauseRecord:
     value: Any = None
     values: dict[str, Any] | None = None
     answer: dict[str, Any] | None = None
+    input_name: str | None = None
 
     @property
     def pending(self) -> bool:
@@ -121,6 +124,7 @@ class PauseRecord:
             "value": self.value,
             "values": None if self.values is None else dict(self.values),
             "answer": None if self.answer is None else dict(self.answer),
+            "input_name": self.input_name,
         }
 
     def __repr__(self) -> str:

@@ -93,7 +93,8 @@ class PostgresCheckpointer(SqlCheckpointer):
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
                 "PostgresCheckpointer needs psycopg 3 and psycopg_pool: "
-                "pip install 'hypergraph-typed[postgres]'"
+                "pip install 'psycopg[binary]' psycopg-pool (the 'postgres' extra of "
+                "hypergraph-typed)"
             ) from exc
         super().__init__(resolve_policy(policy, durability, retention), serializer, read_only)
         if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):

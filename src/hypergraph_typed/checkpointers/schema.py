@@ -253,8 +253,7 @@ class SchemaManager:
             raise CheckpointStoreError(
                 f"{self.location} uses checkpoint schema version {version}, newer than this "
                 f"hypergraph-typed understands (version {CURRENT_VERSION}). Upgrade "
-                "hypergraph-typed (pip install -U hypergraph-typed) in every process that "
-                "opens it.",
+                "hypergraph-typed in every process that opens it.",
                 location=self.location,
             )
         if version < 1:

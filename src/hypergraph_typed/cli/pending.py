@@ -56,7 +56,9 @@ def find_pending(store: StoreCheckpointer, run_id: str, depth: int = 0) -> Pendi
         pause = run.pause
         if not pause.pending:
             return None
-        shown = next(iter(pause.values), None) if pause.values else None
+        shown = pause.input_name
+        if shown is None and pause.values:
+            shown = next(iter(pause.values))
         return PendingQuestion(pause.node_name, pause.response_key, pause.value, shown)
     return _from_steps(store, run_id, depth)
 

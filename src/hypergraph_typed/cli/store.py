@@ -77,7 +77,8 @@ def open_postgres(dsn: str, schema: str | None) -> Source:
         import psycopg
     except ImportError as exc:
         raise CliError(
-            "--dsn needs psycopg 3: pip install 'hypergraph-typed[postgres]'"
+            "--dsn needs psycopg 3: pip install 'psycopg[binary]' psycopg-pool (the "
+            "'postgres' extra of hypergraph-typed)"
         ) from exc
     schema = schema or DEFAULT_SCHEMA
     try:

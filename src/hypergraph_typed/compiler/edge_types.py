@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from hypergraph_typed.nodes.base import HyperNode
 
 TYPEGUARD_HINT = (
-    "type_check='edges' needs typeguard: pip install 'hypergraph-typed[typecheck]'"
+    "type_check='edges' needs typeguard: pip install typeguard (the 'typecheck' extra "
+    "of hypergraph-typed)"
 )
 
 

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from hypergraph_typed.nodes.base import HyperNode
 
 INSTALL_HINT = (
-    "Graph.nx_graph needs networkx, an optional dependency: "
-    "pip install 'hypergraph-typed[networkx]' (or pip install networkx)"
+    "Graph.nx_graph needs networkx, an optional dependency: pip install networkx "
+    "(the 'networkx' extra of hypergraph-typed)"
 )
 
 

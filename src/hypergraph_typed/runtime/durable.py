@@ -205,9 +205,12 @@ class DurableRun:
         self._redo_free = True
         record = None
         if pause is not None:
+            n = self.plan.node_index.get(pause.node_name)  # None for a nested pause
+            inputs = () if n is None else self.plan.nodes[n].node.inputs
             record = PauseRecord(
                 node_name=pause.node_name, response_keys=pause.response_keys,
                 superstep=superstep, value=pause.value, values=pause.values,
+                input_name=inputs[0] if inputs else None,
             )
         self.lease = yield CommitRun(
             self.lease, tuple(records), status=_WORKFLOW_STATUS[status],
