@@ -48,16 +48,19 @@ def ts_to_text(dt: datetime, what: str = "timestamp") -> str:
 
 
 def ts_from_text(text: str) -> datetime:
+    """A timestamp stored as ISO-8601 text (SQLite) back to an aware ``datetime``."""
     return datetime.fromisoformat(text)
 
 
 def ts_to_native(dt: datetime, what: str = "timestamp") -> datetime:
+    """A ``datetime`` for a driver that stores it natively (PostgreSQL); naive ones are refused."""
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise _naive(dt, what)
     return dt
 
 
 def ts_from_native(dt: datetime) -> datetime:
+    """A driver's ``datetime`` converted to UTC."""
     return dt if dt.tzinfo is _UTC else dt.astimezone(_UTC)
 
 
@@ -136,6 +139,7 @@ class Codec:
             ) from whole
 
     def step_row(self, record: StepRecord) -> StepRow:
+        """A step record as a steps-table row; an unencodable value is refused, naming the node."""
         what = f"step {record.node_name!r} of run {record.run_id!r}"
         completed = record.completed_at
         try:
@@ -168,6 +172,8 @@ class Codec:
         )
 
     def input_rows(self, run_id: str, values: Mapping[str, Any]) -> list[tuple[str, str, bytes]]:
+        """``(run_id, name, blob)`` rows for a run's inputs; a value that cannot be serialized is
+        refused, naming the input."""
         serialize = self.serializer.serialize
         rows = []
         for name, value in values.items():
@@ -183,6 +189,7 @@ class Codec:
         return rows
 
     def config_text(self, run_id: str, config: Mapping[str, Any] | None) -> str | None:
+        """A run's config as JSON text (``None`` stays ``None``); non-JSON config is refused."""
         if config is None:
             return None
         try:
@@ -196,6 +203,8 @@ class Codec:
     # --- decode -----------------------------------------------------------------------------
 
     def step(self, row: StepRow) -> StepRecord:
+        """A steps-table row back to a ``StepRecord``; a row that does not decode is a
+        ``CheckpointStoreError`` naming it."""
         try:
             return self._step(row)
         except Exception as exc:
@@ -226,6 +235,8 @@ class Codec:
         )
 
     def run(self, row: tuple[Any, ...]) -> Run:
+        """A runs-table row back to a ``Run`` with its pause record; a row that does not decode is a
+        ``CheckpointStoreError``."""
         try:
             return self._run(row)
         except Exception as exc:
@@ -288,6 +299,8 @@ class Codec:
             raise _value_error(run_id, None, name, None, answers.get(name), exc) from exc
 
     def inputs(self, run_id: str, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+        """A run's stored input rows back to ``{name: value}``; an input that does not decode is a
+        ``CheckpointStoreError``."""
         deserialize = self.serializer.deserialize
         values = {}
         for name, blob in rows:

@@ -20,6 +20,7 @@ def fold_state(steps: Iterable[StepRecord]) -> dict[str, Any]:
 
 
 def last_superstep(steps: Sequence[StepRecord]) -> int | None:
+    """The highest superstep among ``steps``, or ``None`` when there are none."""
     return max((s.superstep for s in steps), default=None)
 
 
@@ -51,14 +52,17 @@ def step_stats(steps: Iterable[StepRecord]) -> dict[str, dict[str, Any]]:
 
 
 def fork_id(source_run_id: str) -> str:
+    """The id of a new fork of ``source_run_id``: ``{source}-fork-`` and six random hex digits."""
     return f"{source_run_id}-fork-{secrets.token_hex(3)}"
 
 
 def retry_id(source_run_id: str, retry_index: int) -> str:
+    """The id of retry number ``retry_index`` of ``source_run_id``: ``{source}-retry-{n}``."""
     return f"{source_run_id}-retry-{retry_index}"
 
 
 def lineage_parent(run: Run) -> str | None:
+    """The run this one was forked or retried from, or ``None`` for the root of a lineage."""
     return run.forked_from if run.forked_from is not None else run.retry_of
 
 

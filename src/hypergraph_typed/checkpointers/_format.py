@@ -19,6 +19,7 @@ def duration(ms: float | None) -> str:
 
 
 def plural(n: int, word: str) -> str:
+    """A count with its noun, plural unless the count is 1 (``1 run``, ``2 runs``)."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -28,6 +29,7 @@ def timestamp(dt: datetime | None) -> str:
 
 
 def iso(dt: datetime | None) -> str | None:
+    """ISO-8601 text of a timestamp, or ``None``."""
     return None if dt is None else dt.isoformat()
 
 

@@ -30,6 +30,7 @@ class WorkflowStatus(str, enum.Enum):
 
 
 def utcnow() -> datetime:
+    """The current time as an aware UTC ``datetime``: the stores' clock."""
     return datetime.now(timezone.utc)
 
 

@@ -207,6 +207,8 @@ class SqlPlans:
     def start_run(
         self, request: StartRun, policy: CheckpointPolicy, now: datetime
     ) -> WriteOp[Lease]:
+        """Create the run with its inputs, or with ``replace`` reset it; an existing run (without
+        ``replace``) fails the guard and becomes ``RunExistsError``."""
         wid = request.workflow_id
         c, t = self.c, self.t
         config = c.config_text(wid, None if request.config is None else dict(request.config))
@@ -254,6 +256,8 @@ class SqlPlans:
     def claim_run(
         self, request: ClaimRun, policy: CheckpointPolicy, now: datetime
     ) -> WriteOp[Lease]:
+        """Compare-and-set on the version read, recording the answers on the pending pause; a run
+        that moved on becomes ``ConcurrentRunError``."""
         wid = request.workflow_id
         c, t = self.c, self.t
         stamp = c.ts_out(now, "now")
@@ -287,6 +291,8 @@ class SqlPlans:
     def commit_run(
         self, request: CommitRun, policy: CheckpointPolicy, now: datetime
     ) -> WriteOp[Lease]:
+        """Records, inputs, pause, status and retention in one transaction fenced by the lease; a
+        lost lease becomes ``ConcurrentRunError``."""
         lease = request.lease
         wid = lease.workflow_id
         c, t = self.c, self.t
@@ -329,6 +335,7 @@ class SqlPlans:
         )
 
     def list_children(self, parent_run_id: str) -> ReadOp[list[Run]]:
+        """The runs whose parent is ``parent_run_id``."""
         run = self.c.run
         return ReadOp(
             (Stmt(self.t.select_children, (parent_run_id,), Fetch.ALL),),
@@ -338,6 +345,7 @@ class SqlPlans:
     # --- reads ----------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> ReadOp[Run | None]:
+        """One run, or ``None``."""
         run = self.c.run
         return ReadOp(
             (Stmt(self.t.select_run, (run_id,), Fetch.ONE),),
@@ -345,6 +353,7 @@ class SqlPlans:
         )
 
     def steps(self, run_id: str, superstep: int | None) -> ReadOp[list[StepRecord]]:
+        """The run's steps in execution order, up to ``superstep`` inclusive when it is given."""
         if superstep is None:
             stmt = Stmt(self.t.select_steps, (run_id,), Fetch.ALL)
         else:
@@ -353,6 +362,7 @@ class SqlPlans:
         return ReadOp((stmt,), lambda rows: [step(r) for r in rows[0]])
 
     def inputs(self, run_id: str) -> ReadOp[dict[str, Any]]:
+        """The run's stored inputs."""
         return ReadOp(
             (Stmt(self.t.select_inputs, (run_id,), Fetch.ALL),),
             lambda rows: self.c.inputs(run_id, rows[0]),
@@ -362,6 +372,8 @@ class SqlPlans:
         self, *, status: WorkflowStatus | None, graph_name: str | None,
         since: datetime | None, parent_run_id: ParentFilter, limit: int | None,
     ) -> ReadOp[list[Run]]:
+        """Runs matching the given filters, newest first (``parent_run_id``: unset is any parent,
+        ``None`` top-level only)."""
         params: list[Any] = []
         if status is not None:
             params.append(status.value)
@@ -383,6 +395,7 @@ class SqlPlans:
         return ReadOp((Stmt(sql, tuple(params), Fetch.ALL),), lambda rows: [run(r) for r in rows[0]])
 
     def children_of(self, run_ids: list[str]) -> ReadOp[list[Run]]:
+        """The runs forked or retried from any of ``run_ids`` (400 ids per statement)."""
         stmts = []
         for start in range(0, len(run_ids), 400):
             chunk = run_ids[start : start + 400]
@@ -391,6 +404,7 @@ class SqlPlans:
         return ReadOp(tuple(stmts), lambda rows: [run(r) for chunk in rows for r in chunk])
 
     def count_retries(self, source_run_id: str) -> ReadOp[int]:
+        """How many runs are retries of ``source_run_id``."""
         return ReadOp(
             (Stmt(self.t.count_retries, (source_run_id,), Fetch.ONE),),
             lambda rows: int(rows[0][0]),
@@ -399,6 +413,7 @@ class SqlPlans:
     def search(
         self, terms: list[str], fields: tuple[str, ...], limit: int | None
     ) -> ReadOp[list[StepRecord]]:
+        """Steps in which every term matches one of ``fields``, newest first."""
         params: list[Any] = []
         for term in terms:
             params.extend([_like_pattern(term)] * len(fields))
@@ -409,6 +424,7 @@ class SqlPlans:
         return ReadOp((Stmt(sql, tuple(params), Fetch.ALL),), lambda rows: [step(r) for r in rows[0]])
 
     def counts(self) -> ReadOp[tuple[int, int]]:
+        """The number of runs and of step records."""
         return ReadOp(
             (Stmt(self.t.counts, (), Fetch.ONE),),
             lambda rows: (int(rows[0][0]), int(rows[0][1])),
@@ -419,6 +435,7 @@ class SqlPlans:
     def create_run(
         self, run_id: str, lineage: Mapping[str, Any], policy: CheckpointPolicy, now: datetime
     ) -> WriteOp[Run]:
+        """Upsert a run as ACTIVE (unfenced, ``Checkpointer.create_run``) and read it back."""
         c, t = self.c, self.t
         stamp = c.ts_out(now, "now")
         params = (
@@ -435,6 +452,7 @@ class SqlPlans:
         )
 
     def save_step(self, record: StepRecord, policy: CheckpointPolicy, now: datetime) -> WriteOp[None]:
+        """Upsert one step record (unfenced), move the run's version on, apply retention."""
         run_id = record.run_id
         row = self.c.step_row(record)
         stmts = self._purge(policy.ttl, now, run_id) if policy.ttl is not None else []
@@ -451,6 +469,7 @@ class SqlPlans:
         node_count: int | None, error_count: int | None, policy: CheckpointPolicy,
         now: datetime,
     ) -> WriteOp[None]:
+        """Set a run's status and the statistics given; an unknown run is a ``ValueError``."""
         stmts = self._purge(policy.ttl, now, run_id) if policy.ttl is not None else []
         params = self._status_params(status, duration_ms, node_count, error_count, now)
         return WriteOp(
@@ -459,6 +478,7 @@ class SqlPlans:
         )
 
     def purge(self, ttl: timedelta, now: datetime) -> WriteOp[int]:
+        """Delete runs idle for longer than ``ttl``, steps and inputs too; returns how many."""
         stmts = self._purge(ttl, now, None)
         return WriteOp(
             Txn(None, tuple(stmts[:2]), (stmts[2],)), lambda rows: int(rows[0]),

@@ -138,48 +138,62 @@ class SqlCheckpointer(StoreCheckpointer):
     # --- the protocol -----------------------------------------------------------------------
 
     def load_run(self, request: LoadRun) -> RunSnapshot | None:
+        """The run, its steps and inputs, read as one snapshot."""
         return self._read(self._plans.load_run(request))
 
     def start_run(self, request: StartRun) -> Lease:
+        """Create the run with its inputs in one transaction (``RunExistsError`` if it exists)."""
         return self._write(self._plans.start_run(request, *self._policy_now()))
 
     def claim_run(self, request: ClaimRun) -> Lease:
+        """Compare-and-set on the version read; record the answers to the pending pause."""
         return self._write(self._plans.claim_run(request, self.policy, self._clock()))
 
     def commit_run(self, request: CommitRun) -> Lease:
+        """Write one fenced transaction: records, inputs, pause, status and statistics."""
         return self._write(self._plans.commit_run(request, self.policy, self._clock()))
 
     def list_children(self, request: ListChildren) -> list[Run]:
+        """The runs whose parent is ``request.parent_run_id``."""
         return self._read(self._plans.list_children(request.parent_run_id))
 
     async def load_run_async(self, request: LoadRun) -> RunSnapshot | None:
+        """Async twin of ``load_run``."""
         return await self._aread(self._plans.load_run(request))
 
     async def start_run_async(self, request: StartRun) -> Lease:
+        """Async twin of ``start_run``."""
         return await self._awrite(self._plans.start_run(request, *self._policy_now()))
 
     async def claim_run_async(self, request: ClaimRun) -> Lease:
+        """Async twin of ``claim_run``."""
         return await self._awrite(self._plans.claim_run(request, self.policy, self._clock()))
 
     async def commit_run_async(self, request: CommitRun) -> Lease:
+        """Async twin of ``commit_run``."""
         return await self._awrite(self._plans.commit_run(request, self.policy, self._clock()))
 
     async def list_children_async(self, request: ListChildren) -> list[Run]:
+        """Async twin of ``list_children``."""
         return await self._aread(self._plans.list_children(request.parent_run_id))
 
     async def count_retries_async(self, request: CountRetries) -> int:
+        """Async twin of ``count_retries``."""
         return await self._aread(self._plans.count_retries(request.source_run_id))
 
     # --- sync reads -----------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> Run | None:
+        """The run, or ``None``."""
         return self._read(self._plans.get_run(run_id))
 
     def steps(self, run_id: str, *, superstep: int | None = None) -> StepTable:
+        """The run's steps in execution order (up to ``superstep`` inclusive)."""
         steps: list[StepRecord] = self._read(self._plans.steps(run_id, superstep))
         return StepTable(steps)
 
     def get_inputs(self, run_id: str) -> dict[str, Any]:
+        """The graph inputs stored with the run."""
         return self._read(self._plans.inputs(run_id))
 
     def _query_runs(self, *, status: WorkflowStatus | None, graph_name: str | None,
@@ -220,12 +234,14 @@ class SqlCheckpointer(StoreCheckpointer):
         retry_index: int | None = None,
         config: dict[str, Any] | None = None,
     ) -> Run:
+        """Upsert a run as ACTIVE; an existing run keeps ``created_at`` and its epoch moves on."""
         lineage = dict(graph_name=graph_name, parent_run_id=parent_run_id,
                        forked_from=forked_from, fork_superstep=fork_superstep,
                        retry_of=retry_of, retry_index=retry_index, config=config)
         return self._write(self._plans.create_run(run_id, lineage, *self._policy_now()))
 
     def save_step_sync(self, record: StepRecord) -> None:
+        """Upsert one record, keyed by ``(run_id, superstep, node_name)``."""
         self._write(self._plans.save_step(record, *self._policy_now()))
 
     def update_run_status_sync(
@@ -237,12 +253,14 @@ class SqlCheckpointer(StoreCheckpointer):
         node_count: int | None = None,
         error_count: int | None = None,
     ) -> None:
+        """Set the status (and the given statistics) of a run."""
         self._write(self._plans.update_status(
             run_id, workflow_status(status), duration_ms, node_count, error_count,
             *self._policy_now(),
         ))
 
     def purge_expired(self) -> int:
+        """Delete runs idle for longer than ``policy.ttl``; returns how many (0 without ttl)."""
         ttl = self.policy.ttl
         if ttl is None:
             return 0
@@ -251,6 +269,7 @@ class SqlCheckpointer(StoreCheckpointer):
     # --- async twins ----------------------------------------------------------------------
 
     async def save_step(self, record: StepRecord) -> None:
+        """Async twin of ``save_step_sync``."""
         await self._awrite(self._plans.save_step(record, *self._policy_now()))
 
     async def create_run(
@@ -265,6 +284,7 @@ class SqlCheckpointer(StoreCheckpointer):
         retry_index: int | None = None,
         config: dict[str, Any] | None = None,
     ) -> Run:
+        """Async twin of ``create_run_sync``."""
         lineage = dict(graph_name=graph_name, parent_run_id=parent_run_id,
                        forked_from=forked_from, fork_superstep=fork_superstep,
                        retry_of=retry_of, retry_index=retry_index, config=config)
@@ -279,16 +299,19 @@ class SqlCheckpointer(StoreCheckpointer):
         node_count: int | None = None,
         error_count: int | None = None,
     ) -> None:
+        """Async twin of ``update_run_status_sync``."""
         await self._awrite(self._plans.update_status(
             run_id, workflow_status(status), duration_ms, node_count, error_count,
             *self._policy_now(),
         ))
 
     async def get_steps(self, run_id: str, *, superstep: int | None = None) -> list[StepRecord]:
+        """Async twin of ``steps``."""
         steps: list[StepRecord] = await self._aread(self._plans.steps(run_id, superstep))
         return StepTable(steps)
 
     async def get_run_async(self, run_id: str) -> Run | None:
+        """Async twin of ``get_run``."""
         return await self._aread(self._plans.get_run(run_id))
 
     async def _query_runs_async(self, *, status: WorkflowStatus | None, graph_name: str | None,
@@ -308,6 +331,7 @@ class SqlCheckpointer(StoreCheckpointer):
     async def search_async(
         self, q: str, *, field: str | None = None, limit: int = 20
     ) -> list[StepRecord]:
+        """Async twin of ``search``."""
         terms, fields = search_terms(q, field)
         found: list[StepRecord] = await self._aread(self._plans.search(terms, fields, limit))
         return StepTable(found)

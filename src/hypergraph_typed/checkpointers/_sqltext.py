@@ -297,6 +297,7 @@ class SqlText:
         return self.render(sql)
 
     def children_query(self, n: int) -> str:
+        """The runs forked or retried from any of ``n`` ids (the ids are bound twice)."""
         marks = ", ".join("?" * n)
         return self.render(
             f"SELECT {RUN_COLS} FROM {{runs}} WHERE forked_from IN ({marks}) "
@@ -304,6 +305,7 @@ class SqlText:
         )
 
     def search_query(self, n_terms: int, fields: tuple[str, ...], limit: bool) -> str:
+        """Steps where each of ``n_terms`` terms is LIKE one of ``fields``, newest first."""
         like = self.dialect.like
         one = " OR ".join(f"COALESCE({f}, '') {like} ? ESCAPE '\\'" for f in fields)
         where = " AND ".join(f"({one})" for _ in range(n_terms))

@@ -25,6 +25,7 @@ DONE = Done()
 
 
 def unknown_source(source_run_id: str, action: str) -> ValueError:
+    """The ``ValueError`` for a fork or retry of a run this store does not have."""
     return ValueError(
         f"cannot {action} workflow {source_run_id!r}: no such run in this checkpointer. "
         "Check the id (runs() lists the stored ones)."
@@ -154,18 +155,28 @@ class Checkpointer(abc.ABC):
 class SyncCheckpointerProtocol(Protocol):
     """What SyncRunner needs from a checkpointer to write without an event loop."""
 
-    def create_run_sync(self, run_id: str, **kwargs: Any) -> Run: ...
+    def create_run_sync(self, run_id: str, **kwargs: Any) -> Run:
+        """Upsert a run as ACTIVE, without an event loop."""
+        ...
 
-    def save_step_sync(self, record: StepRecord) -> None: ...
+    def save_step_sync(self, record: StepRecord) -> None:
+        """Upsert one step record, without an event loop."""
+        ...
 
     def update_run_status_sync(
         self, run_id: str, status: WorkflowStatus | str, **kwargs: Any
-    ) -> None: ...
+    ) -> None:
+        """Set a run's status and statistics, without an event loop."""
+        ...
 
     def fork_workflow(
         self, source_run_id: str, *, workflow_id: str | None = None, superstep: int | None = None
-    ) -> tuple[str, Checkpoint]: ...
+    ) -> tuple[str, Checkpoint]:
+        """A new workflow id and the checkpoint to fork ``source_run_id`` from."""
+        ...
 
     def retry_workflow(
         self, source_run_id: str, *, workflow_id: str | None = None, superstep: int | None = None
-    ) -> tuple[str, Checkpoint]: ...
+    ) -> tuple[str, Checkpoint]:
+        """Like ``fork_workflow``, numbered as the next retry of ``source_run_id``."""
+        ...

@@ -312,6 +312,7 @@ class MemoryCheckpointer(StoreCheckpointer):
     # --- the runtime's protocol -----------------------------------------------------------
 
     def load_run(self, request: LoadRun) -> RunSnapshot | None:
+        """The run, its steps and inputs as one snapshot (read under the store's lock)."""
         with self._lock:
             entry = self._runs.get(request.workflow_id)
             if entry is None:
@@ -323,6 +324,7 @@ class MemoryCheckpointer(StoreCheckpointer):
             )
 
     def start_run(self, request: StartRun) -> Lease:
+        """Create the run and its inputs, or reset it with ``replace`` (else ``RunExistsError``)."""
         wid = request.workflow_id
         inputs = _isolated_dict(request.inputs, run_id=wid, node=None, superstep=None)
         lineage = _lineage(wid, request)
@@ -342,6 +344,7 @@ class MemoryCheckpointer(StoreCheckpointer):
             return Lease(wid, entry.epoch, entry.version)
 
     def claim_run(self, request: ClaimRun) -> Lease:
+        """Compare-and-set on the version read; record the answers to the pending pause."""
         wid = request.workflow_id
         answers = (
             None if request.answers is None
@@ -362,6 +365,7 @@ class MemoryCheckpointer(StoreCheckpointer):
             return Lease(wid, entry.epoch, entry.version)
 
     def commit_run(self, request: CommitRun) -> Lease:
+        """Write records, inputs, pause, status and statistics, fenced by the lease."""
         lease = request.lease
         wid = lease.workflow_id
         check_records(wid, request.records)
@@ -387,6 +391,7 @@ class MemoryCheckpointer(StoreCheckpointer):
             return Lease(wid, lease.epoch, entry.version)
 
     def list_children(self, request: ListChildren) -> list[Run]:
+        """The runs whose parent is ``request.parent_run_id``, oldest first."""
         parent = request.parent_run_id
         with self._lock:
             return [
@@ -397,15 +402,18 @@ class MemoryCheckpointer(StoreCheckpointer):
     # --- reads ----------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> Run | None:
+        """The run, or ``None``."""
         with self._lock:
             entry = self._runs.get(run_id)
             return None if entry is None else _reader_run(entry.run)
 
     def steps(self, run_id: str, *, superstep: int | None = None) -> StepTable:
+        """The run's steps in execution order (up to ``superstep`` inclusive)."""
         with self._lock:
             return StepTable(self._ordered(self._runs.get(run_id), superstep))
 
     def get_inputs(self, run_id: str) -> dict[str, Any]:
+        """The graph inputs stored with the run (``{}`` for an unknown run)."""
         with self._lock:
             entry = self._runs.get(run_id)
             return {} if entry is None else _shared_dict(entry.inputs)
@@ -487,6 +495,7 @@ class MemoryCheckpointer(StoreCheckpointer):
         retry_index: int | None = None,
         config: dict[str, Any] | None = None,
     ) -> Run:
+        """Upsert a run as ACTIVE; an existing run keeps ``created_at`` and its epoch moves on."""
         lineage = {
             "id": run_id, "graph_name": safe_text(graph_name), "parent_run_id": parent_run_id,
             "forked_from": forked_from, "fork_superstep": fork_superstep, "retry_of": retry_of,
@@ -504,6 +513,7 @@ class MemoryCheckpointer(StoreCheckpointer):
             return _reader_run(entry.run)
 
     def save_step_sync(self, record: StepRecord) -> None:
+        """Upsert one record, keyed by ``(run_id, superstep, node_name)``; the run must exist."""
         stored = _stored_record(record)
         with self._lock:
             self._purge(record.run_id)
@@ -524,6 +534,7 @@ class MemoryCheckpointer(StoreCheckpointer):
         node_count: int | None = None,
         error_count: int | None = None,
     ) -> None:
+        """Set the status (and the given statistics) of a run."""
         st = workflow_status(status)
         with self._lock:
             self._purge(run_id)
@@ -531,6 +542,7 @@ class MemoryCheckpointer(StoreCheckpointer):
             entry.set_status(st, duration_ms, node_count, error_count, self._clock())
 
     def purge_expired(self) -> int:
+        """Delete runs idle for longer than ``policy.ttl``; returns how many (0 without ttl)."""
         with self._lock:
             return self._purge(None)
 

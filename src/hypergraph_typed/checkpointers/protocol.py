@@ -56,9 +56,11 @@ class StoreRequest(Generic[T]):
     __slots__ = ()
 
     def send(self, store: RunStore) -> T:  # pragma: no cover - every request overrides
+        """Serve this request with the sync store method that handles it."""
         raise NotImplementedError
 
     async def send_async(self, store: AsyncRunStore) -> T:  # pragma: no cover
+        """Serve this request with the async store method that handles it."""
         raise NotImplementedError
 
 
@@ -69,9 +71,11 @@ class LoadRun(StoreRequest["RunSnapshot | None"]):
     workflow_id: str
 
     def send(self, store: RunStore) -> RunSnapshot | None:
+        """Served by ``store.load_run``."""
         return store.load_run(self)
 
     async def send_async(self, store: AsyncRunStore) -> RunSnapshot | None:
+        """Served by ``store.load_run_async``."""
         return await store.load_run_async(self)
 
 
@@ -97,9 +101,11 @@ class StartRun(StoreRequest[Lease]):
     replace: bool = False
 
     def send(self, store: RunStore) -> Lease:
+        """Served by ``store.start_run``."""
         return store.start_run(self)
 
     async def send_async(self, store: AsyncRunStore) -> Lease:
+        """Served by ``store.start_run_async``."""
         return await store.start_run_async(self)
 
 
@@ -123,9 +129,11 @@ class ClaimRun(StoreRequest[Lease]):
     answers: Mapping[str, Any] | None = None
 
     def send(self, store: RunStore) -> Lease:
+        """Served by ``store.claim_run``."""
         return store.claim_run(self)
 
     async def send_async(self, store: AsyncRunStore) -> Lease:
+        """Served by ``store.claim_run_async``."""
         return await store.claim_run_async(self)
 
 
@@ -151,9 +159,11 @@ class CommitRun(StoreRequest[Lease]):
     final: bool = False
 
     def send(self, store: RunStore) -> Lease:
+        """Served by ``store.commit_run``."""
         return store.commit_run(self)
 
     async def send_async(self, store: AsyncRunStore) -> Lease:
+        """Served by ``store.commit_run_async``."""
         return await store.commit_run_async(self)
 
 
@@ -164,9 +174,11 @@ class ListChildren(StoreRequest[list[Run]]):
     parent_run_id: str
 
     def send(self, store: RunStore) -> list[Run]:
+        """Served by ``store.list_children``."""
         return store.list_children(self)
 
     async def send_async(self, store: AsyncRunStore) -> list[Run]:
+        """Served by ``store.list_children_async``."""
         return await store.list_children_async(self)
 
 
@@ -177,9 +189,11 @@ class CountRetries(StoreRequest[int]):
     source_run_id: str
 
     def send(self, store: RunStore) -> int:
+        """Served by ``store.count_retries``."""
         return store.count_retries(self)
 
     async def send_async(self, store: AsyncRunStore) -> int:
+        """Served by ``store.count_retries_async``."""
         return await store.count_retries_async(self)
 
 
@@ -187,34 +201,58 @@ class CountRetries(StoreRequest[int]):
 class RunStore(Protocol):
     """The sync half of the protocol (what ``SyncRunner`` needs)."""
 
-    def load_run(self, request: LoadRun) -> RunSnapshot | None: ...
+    def load_run(self, request: LoadRun) -> RunSnapshot | None:
+        """Serve ``LoadRun``: one consistent snapshot, or ``None`` when there is no such run."""
+        ...
 
-    def start_run(self, request: StartRun) -> Lease: ...
+    def start_run(self, request: StartRun) -> Lease:
+        """Serve ``StartRun``: create the run with its inputs; the lease of its first writer."""
+        ...
 
-    def claim_run(self, request: ClaimRun) -> Lease: ...
+    def claim_run(self, request: ClaimRun) -> Lease:
+        """Serve ``ClaimRun``: compare-and-set on the version read; the new writer's lease."""
+        ...
 
-    def commit_run(self, request: CommitRun) -> Lease: ...
+    def commit_run(self, request: CommitRun) -> Lease:
+        """Serve ``CommitRun``: one write fenced by the lease; the lease moved on."""
+        ...
 
-    def list_children(self, request: ListChildren) -> list[Run]: ...
+    def list_children(self, request: ListChildren) -> list[Run]:
+        """Serve ``ListChildren``: the runs whose parent is the given run."""
+        ...
 
-    def count_retries(self, request: CountRetries) -> int: ...
+    def count_retries(self, request: CountRetries) -> int:
+        """Serve ``CountRetries``: how many runs are retries of the source run."""
+        ...
 
 
 @runtime_checkable
 class AsyncRunStore(Protocol):
     """The async half of the protocol (what ``AsyncRunner`` needs): ``name_async``."""
 
-    async def load_run_async(self, request: LoadRun) -> RunSnapshot | None: ...
+    async def load_run_async(self, request: LoadRun) -> RunSnapshot | None:
+        """Async twin of ``RunStore.load_run``."""
+        ...
 
-    async def start_run_async(self, request: StartRun) -> Lease: ...
+    async def start_run_async(self, request: StartRun) -> Lease:
+        """Async twin of ``RunStore.start_run``."""
+        ...
 
-    async def claim_run_async(self, request: ClaimRun) -> Lease: ...
+    async def claim_run_async(self, request: ClaimRun) -> Lease:
+        """Async twin of ``RunStore.claim_run``."""
+        ...
 
-    async def commit_run_async(self, request: CommitRun) -> Lease: ...
+    async def commit_run_async(self, request: CommitRun) -> Lease:
+        """Async twin of ``RunStore.commit_run``."""
+        ...
 
-    async def list_children_async(self, request: ListChildren) -> list[Run]: ...
+    async def list_children_async(self, request: ListChildren) -> list[Run]:
+        """Async twin of ``RunStore.list_children``."""
+        ...
 
-    async def count_retries_async(self, request: CountRetries) -> int: ...
+    async def count_retries_async(self, request: CountRetries) -> int:
+        """Async twin of ``RunStore.count_retries``."""
+        ...
 
 
 __all__ = [

@@ -181,11 +181,17 @@ _CREATE_V1 = {"sqlite": _SQLITE_V1, "postgres": _PG_V1}
 class Cursor(Protocol):
     """The part of a DB-API cursor (sqlite3 or psycopg, sync) the schema checks use."""
 
-    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+    def execute(self, sql: str, params: Any = ..., /) -> Any:
+        """Run one statement with its parameters."""
+        ...
 
-    def fetchone(self) -> Any: ...
+    def fetchone(self) -> Any:
+        """The next row of the last query, or ``None``."""
+        ...
 
-    def fetchall(self) -> list[Any]: ...
+    def fetchall(self) -> list[Any]:
+        """The remaining rows of the last query."""
+        ...
 
 
 class SchemaManager:
@@ -249,6 +255,7 @@ class SchemaManager:
         return version
 
     def check_not_newer(self, version: int) -> None:
+        """Refuse a schema version newer than this library knows, or one below 1."""
         if version > CURRENT_VERSION:
             raise CheckpointStoreError(
                 f"{self.location} uses checkpoint schema version {version}, newer than this "
@@ -290,6 +297,7 @@ class SchemaManager:
 
 
 def needs_work(version: int | None) -> bool:
+    """Whether a store at ``version`` (``None``: an empty store) must be created or migrated."""
     return version is None or version < CURRENT_VERSION
 
 

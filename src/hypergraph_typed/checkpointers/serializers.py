@@ -113,6 +113,7 @@ class JsonSerializer(Serializer):
     # --- save ---------------------------------------------------------------------------
 
     def serialize(self, value: Any) -> bytes:
+        """``value`` as UTF-8 JSON, tagged so that it loads back with the same types."""
         return _on_fresh_stack(self._serialize, value)
 
     def _serialize(self, value: Any) -> bytes:
@@ -209,6 +210,7 @@ class JsonSerializer(Serializer):
     # --- load ---------------------------------------------------------------------------
 
     def deserialize(self, data: bytes) -> Any:
+        """The value back from bytes this serializer wrote; ``UndecodableValueError`` otherwise."""
         return _on_fresh_stack(self._deserialize, data)
 
     def _deserialize(self, data: bytes | bytearray | memoryview | str) -> Any:
@@ -319,6 +321,7 @@ class PickleSerializer(Serializer):
         self._signer = Signer(secret, "hypergraph_typed.PickleSerializer payload")
 
     def serialize(self, value: Any) -> bytes:
+        """``value`` pickled and signed: a magic header, the HMAC, then the payload."""
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except RecursionError:
@@ -326,6 +329,8 @@ class PickleSerializer(Serializer):
         return self.MAGIC + self._signer.sign(payload) + payload
 
     def deserialize(self, data: bytes) -> Any:
+        """Unpickle only after the header and signature check out; anything else is
+        ``UndecodableValueError``."""
         data = bytes(data)
         head = len(self.MAGIC)
         if data[:head] != self.MAGIC:

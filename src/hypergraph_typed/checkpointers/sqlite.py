@@ -156,6 +156,7 @@ class SqliteCheckpointer(SqlCheckpointer):
 
     @property
     def db_path(self) -> str:
+        """The database file (the same as ``path``)."""
         return self.path
 
     def __repr__(self) -> str:

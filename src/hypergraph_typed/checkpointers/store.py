@@ -55,6 +55,7 @@ SEARCH_FIELDS = ("node_name", "error")
 
 
 def workflow_status(status: WorkflowStatus | str) -> WorkflowStatus:
+    """A ``WorkflowStatus`` from itself or its string value; an unknown one is a ``ValueError``."""
     if type(status) is WorkflowStatus:
         return status
     try:
@@ -65,11 +66,13 @@ def workflow_status(status: WorkflowStatus | str) -> WorkflowStatus:
 
 
 def check_limit(limit: int | None) -> None:
+    """Refuse a ``limit`` that is neither ``None`` nor a non-negative int (``bool`` included)."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
 
 
 def check_aware(dt: datetime, what: str) -> None:
+    """Refuse a naive ``datetime``: stored timestamps are compared in UTC."""
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(
             f"{what} must be a timezone-aware datetime (e.g. datetime.now(timezone.utc)), "
@@ -88,6 +91,7 @@ def search_terms(query: str, field: str | None) -> tuple[list[str], tuple[str, .
 
 
 def check_records(run_id: str, records: Sequence[StepRecord]) -> None:
+    """Refuse records of another run in one commit: each run commits its own records."""
     for r in records:
         if r.run_id != run_id:
             raise ValueError(
@@ -260,6 +264,7 @@ class StoreCheckpointer(Checkpointer):
         return {key: state[key]} if key in state else {}
 
     def checkpoint(self, run_id: str, *, superstep: int | None = None) -> Checkpoint:
+        """The run's state and steps up to ``superstep`` (default: all), to fork or retry from."""
         steps = list(self.steps(run_id, superstep=superstep))
         return Checkpoint(
             values=_derive.fold_state(steps),
@@ -324,24 +329,31 @@ class StoreCheckpointer(Checkpointer):
     # --- async twins (inline by default) ------------------------------------------------
 
     async def load_run_async(self, request: LoadRun) -> RunSnapshot | None:
+        """Async twin of ``load_run`` (runs it inline)."""
         return self.load_run(request)
 
     async def start_run_async(self, request: StartRun) -> Lease:
+        """Async twin of ``start_run`` (runs it inline)."""
         return self.start_run(request)
 
     async def claim_run_async(self, request: ClaimRun) -> Lease:
+        """Async twin of ``claim_run`` (runs it inline)."""
         return self.claim_run(request)
 
     async def commit_run_async(self, request: CommitRun) -> Lease:
+        """Async twin of ``commit_run`` (runs it inline)."""
         return self.commit_run(request)
 
     async def list_children_async(self, request: ListChildren) -> list[Run]:
+        """Async twin of ``list_children`` (runs it inline)."""
         return self.list_children(request)
 
     async def count_retries_async(self, request: CountRetries) -> int:
+        """Async twin of ``count_retries``."""
         return await self._count_retries_async(request.source_run_id)
 
     async def save_step(self, record: StepRecord) -> None:
+        """Async twin of ``save_step_sync``."""
         self.save_step_sync(record)
 
     async def create_run(
@@ -356,6 +368,7 @@ class StoreCheckpointer(Checkpointer):
         retry_index: int | None = None,
         config: dict[str, Any] | None = None,
     ) -> Run:
+        """Async twin of ``create_run_sync``."""
         return self.create_run_sync(
             run_id,
             graph_name=graph_name,
@@ -376,17 +389,21 @@ class StoreCheckpointer(Checkpointer):
         node_count: int | None = None,
         error_count: int | None = None,
     ) -> None:
+        """Async twin of ``update_run_status_sync``."""
         self.update_run_status_sync(
             run_id, status, duration_ms=duration_ms, node_count=node_count, error_count=error_count
         )
 
     async def get_state(self, run_id: str, *, superstep: int | None = None) -> dict[str, Any]:
+        """Async twin of ``state``."""
         return _derive.fold_state(await self.get_steps(run_id, superstep=superstep))
 
     async def get_steps(self, run_id: str, *, superstep: int | None = None) -> list[StepRecord]:
+        """Async twin of ``steps``."""
         return self.steps(run_id, superstep=superstep)
 
     async def get_run_async(self, run_id: str) -> Run | None:
+        """Async twin of ``get_run``."""
         return self.get_run(run_id)
 
     async def list_runs(
@@ -429,6 +446,7 @@ class StoreCheckpointer(Checkpointer):
     async def search_async(
         self, q: str, *, field: str | None = None, limit: int = 20
     ) -> list[StepRecord]:
+        """Async twin of ``search``."""
         return self.search(q, field=field, limit=limit)
 
 
@@ -440,6 +458,7 @@ def completed_like(status: WorkflowStatus) -> bool:
 
 
 def run_exists_error(run_id: str) -> RunExistsError:
+    """The ``RunExistsError`` for starting a workflow id that is already stored."""
     return RunExistsError(
         f"workflow {run_id!r} already exists: another call created it first. Resume it by "
         "its id (pass only interrupt answers), or start a new workflow_id.",
@@ -448,6 +467,8 @@ def run_exists_error(run_id: str) -> RunExistsError:
 
 
 def lease_lost_error(run_id: str, lease: Lease, actual_epoch: int, actual_version: int) -> ConcurrentRunError:
+    """The ``ConcurrentRunError`` for a write whose lease no longer holds: another call claimed the
+    run (epoch moved) or wrote it (version moved)."""
     if actual_epoch != lease.epoch:
         why = (
             f"another call claimed it (epoch {lease.epoch} -> {actual_epoch}) and now runs "
@@ -470,6 +491,7 @@ def lease_lost_error(run_id: str, lease: Lease, actual_epoch: int, actual_versio
 
 
 def claim_refused_error(run_id: str, expected: int, actual: int, epoch: int) -> ConcurrentRunError:
+    """The ``ConcurrentRunError`` for a claim whose version read is out of date."""
     return ConcurrentRunError(
         f"workflow {run_id!r} changed after this call read it (version {expected} -> "
         f"{actual}): another call resumed or wrote it first, so this resume did nothing. "
@@ -483,6 +505,7 @@ def claim_refused_error(run_id: str, expected: int, actual: int, epoch: int) -> 
 
 
 def answer_conflict_error(run_id: str, node: str, stored: Mapping[str, Any]) -> AnswerConflictError:
+    """The ``AnswerConflictError`` for an answer other than the one the pause recorded."""
     return AnswerConflictError(
         f"workflow {run_id!r}: the pause at {node!r} was already answered by another call "
         f"({sorted(stored)}), with a different value; this answer was not applied. Read the "
@@ -492,6 +515,7 @@ def answer_conflict_error(run_id: str, node: str, stored: Mapping[str, Any]) -> 
 
 
 def unknown_run_error(action: str, run_id: str) -> ValueError:
+    """The ``ValueError`` for an operation on a run this store does not have."""
     return ValueError(
         f"{action}: no run {run_id!r} in this checkpointer; start it first "
         "(a run with a checkpointer, or create_run)"

@@ -65,6 +65,8 @@ def collect(args: argparse.Namespace) -> Output:
 
 
 def emit(output: Output, *, as_json: bool) -> int:
+    """Print the output (rich tables on a terminal, plain text in a pipe, or JSON); the exit code, 1
+    when the reader closed the pipe early."""
     stdout = sys.stdout
     try:
         render(output, stdout, as_json=as_json, rich=_is_terminal(stdout))
@@ -77,6 +79,7 @@ def emit(output: Output, *, as_json: bool) -> int:
 
 
 def dispatch(args: argparse.Namespace, source: Source) -> Output:
+    """Run the chosen command on the opened store."""
     if args.command == "runs":
         return commands.runs(source, status=args.status, graph=args.graph, limit=args.limit,
                              nested=args.all)
@@ -86,6 +89,8 @@ def dispatch(args: argparse.Namespace, source: Source) -> Output:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``argparse`` parser: three commands, with the database options and ``--json`` accepted
+    before or after the command."""
     parser = argparse.ArgumentParser(
         prog="hypergraph-typed", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

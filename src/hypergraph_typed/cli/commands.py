@@ -54,6 +54,7 @@ def _waits_for(run: Run) -> str:
 
 
 def steps(source: Source, workflow_id: str) -> Output:
+    """The step log of one workflow, in execution order."""
     run = require_run(source, workflow_id)
     records = list(source.store.steps(workflow_id))
     rows = [
@@ -70,6 +71,7 @@ def steps(source: Source, workflow_id: str) -> Output:
 
 
 def show(source: Source, workflow_id: str) -> Output:
+    """One workflow: its fields, failed steps, the question it waits on, and its state."""
     run = require_run(source, workflow_id)
     pending = find_pending(source.store, run.id) if run.status is WorkflowStatus.PAUSED else None
     failed = [s for s in source.store.steps(run.id) if s.status is StepStatus.FAILED]

@@ -34,12 +34,14 @@ class PendingQuestion:
     note: str | None = None
 
     def nested_in(self, graph_node: str) -> PendingQuestion:
+        """The same question as the parent graph sees it, under GraphNode ``graph_node``."""
         key = None if self.response_key is None else f"{graph_node}.{self.response_key}"
         return PendingQuestion(
             f"{graph_node}/{self.node_name}", key, self.value, self.input_name, self.note
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The question's fields as a dict, for ``--json``."""
         return {
             "node_name": self.node_name,
             "response_key": self.response_key,

@@ -57,6 +57,7 @@ class Output:
 
 
 def render(output: Output, stream: TextIO, *, as_json: bool, rich: bool) -> None:
+    """Write ``output`` to ``stream``: JSON, rich tables on a terminal, or plain text."""
     if as_json:
         text = json.dumps(jsonable(output.data), indent=2, ensure_ascii=False, default=str)
         stream.write(json_text(text) + "\n")

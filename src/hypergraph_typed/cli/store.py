@@ -33,6 +33,7 @@ class Source:
     options: str  # the command-line options that select this store, for hints
 
     def hint(self, command: str) -> str:
+        """The full command line for ``command`` on this store, for error messages to suggest."""
         return f"hypergraph-typed {self.options} {command}"
 
 

@@ -116,6 +116,7 @@ class AsyncRunner(BaseRunner):
 
     @property
     def capabilities(self) -> RunnerCapabilities:
+        """Async nodes, interrupts, coroutine ``run``/``map``; checkpointing with a checkpointer."""
         return RunnerCapabilities(
             supports_async_nodes=True, returns_coroutine=True, supports_interrupts=True,
             supports_checkpointing=self.checkpointer is not None,

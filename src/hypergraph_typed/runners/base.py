@@ -64,13 +64,19 @@ class BaseRunner(abc.ABC):
 
     @property
     @abc.abstractmethod
-    def capabilities(self) -> RunnerCapabilities: ...
+    def capabilities(self) -> RunnerCapabilities:
+        """What this runner supports: async nodes, interrupts, checkpointing, ..."""
+        ...
 
     @abc.abstractmethod
-    def run(self, graph: Any, values: Any = None, **kwargs: Any) -> Any: ...
+    def run(self, graph: Any, values: Any = None, **kwargs: Any) -> Any:
+        """Run ``graph`` once on the given inputs: a ``RunResult`` (awaited on ``AsyncRunner``)."""
+        ...
 
     @abc.abstractmethod
-    def map(self, graph: Any, values: Any = None, **kwargs: Any) -> Any: ...
+    def map(self, graph: Any, values: Any = None, **kwargs: Any) -> Any:
+        """Run ``graph`` once per item of the ``map_over`` inputs; the result is a ``MapResult``."""
+        ...
 
     def _call(self, max_concurrency: int | None = None) -> Any:
         """The settings of one call (``runtime.context.Call``)."""

@@ -64,6 +64,7 @@ class SyncRunner(BaseRunner):
 
     @property
     def capabilities(self) -> RunnerCapabilities:
+        """Sync nodes and cycles (no async nodes, no interrupts); checkpointing if configured."""
         return RunnerCapabilities(supports_checkpointing=self.checkpointer is not None)
 
     def run(

@@ -52,6 +52,7 @@ class Call:
 
     @property
     def policy(self) -> CheckpointPolicy:
+        """The checkpointer's ``CheckpointPolicy``, or the default policy when it has none."""
         policy = getattr(self.checkpointer, "policy", None)
         return policy if isinstance(policy, CheckpointPolicy) else CheckpointPolicy()
 

@@ -133,9 +133,12 @@ class DurableRun:
 
     @property
     def workflow_id(self) -> str:
+        """The id of the stored run this writer writes to."""
         return self.lease.workflow_id
 
     def child_id(self, node_name: str) -> str:
+        """The child run id of the next visit of GraphNode ``node_name``: ``W/node`` first, then
+        ``W/node/2``, ``W/node/3``, ... in a cycle."""
         count = self.child_counts.get(node_name, 0)
         base = f"{self.lease.workflow_id}/{node_name}"
         return base if count == 0 else f"{base}/{count + 1}"
@@ -232,6 +235,7 @@ class Begin:
 
 
 def new_workflow_id() -> str:
+    """A fresh id for a checkpointed run started without one: ``run-``, the date, six hex digits."""
     return f"run-{time.strftime('%Y%m%d')}-{random_hex(6)}"
 
 

@@ -58,6 +58,7 @@ class Skip:
     state: dict[str, Any]
 
     def result(self, plan: ExecutionPlan) -> RunResult:
+        """The item's ``RunResult`` from the child's stored state (the graph's outputs only)."""
         names = {name for name, _ in plan.result_slots}
         values = {k: v for k, v in self.state.items() if k in names}
         return RunResult(values, RunStatus.COMPLETED, self.child_id, self.child_id, None, None, None)

@@ -65,6 +65,8 @@ def dispatcher_for(event_processors: Sequence[Any] | None) -> EventDispatcher | 
 def check_checkpoint_args(
     call: Call, checkpoint: Any, fork_from: str | None, retry_from: str | None
 ) -> None:
+    """Refuse start options that contradict each other: ``fork_from`` with ``retry_from``, either
+    with ``checkpoint=``, or either on a runner without a checkpointer."""
     if fork_from is not None and retry_from is not None:
         raise ValueError("Pass fork_from or retry_from, not both")
     if checkpoint is not None and (fork_from is not None or retry_from is not None):

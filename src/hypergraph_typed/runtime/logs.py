@@ -20,6 +20,7 @@ def _graph(plan: Any) -> str:
 
 
 def run_started(plan: Any, workflow_id: str | None) -> None:
+    """A run's start, at DEBUG (with its workflow id when it is checkpointed)."""
     if runs.isEnabledFor(logging.DEBUG):
         where = f" as workflow {workflow_id!r}" if workflow_id is not None else ""
         runs.debug("run of %s started%s", _graph(plan), where)
@@ -42,6 +43,7 @@ def run_ended(plan: Any, result: Any) -> None:
 
 
 def resumed(workflow_id: str, status: str, superstep: int, answers: Any) -> None:
+    """A stored workflow resumed, at INFO: its previous status, the superstep, the answers."""
     if runs.isEnabledFor(logging.INFO):
         given = f" with answers for {sorted(answers)}" if answers else ""
         runs.info("workflow %r resumed (was %s) at superstep %d%s",
@@ -49,6 +51,7 @@ def resumed(workflow_id: str, status: str, superstep: int, answers: Any) -> None
 
 
 def from_checkpoint(workflow_id: str, source: str | None, retry_index: int | None) -> None:
+    """A run started from a checkpoint, at INFO (a retry with ``retry_index``, else a fork)."""
     if runs.isEnabledFor(logging.INFO):
         how = "retry" if retry_index is not None else "fork"
         origin = f" of {source!r}" if source is not None else " from a checkpoint"
@@ -56,6 +59,7 @@ def from_checkpoint(workflow_id: str, source: str | None, retry_index: int | Non
 
 
 def written(workflow_id: str, records: int, status: Any, version: int) -> None:
+    """One checkpoint write, at DEBUG: records written, the new status if any, the new version."""
     if checkpoints.isEnabledFor(logging.DEBUG):
         state = f", status {status.value}" if status is not None else ""
         checkpoints.debug("workflow %r: wrote %d step record(s)%s (version %d)",

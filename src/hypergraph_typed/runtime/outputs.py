@@ -14,6 +14,7 @@ __all__ = [
 
 
 def pause_info(np: NodePlan, args: list[Any]) -> PauseInfo:
+    """The ``PauseInfo`` of a pausing interrupt: the value(s) it shows, the output(s) to answer."""
     node = np.node
     outs = node.data_outputs
     return PauseInfo(
@@ -26,6 +27,8 @@ def pause_info(np: NodePlan, args: list[Any]) -> PauseInfo:
 
 
 def handler_failed(np: NodePlan, exc: BaseException) -> RuntimeError:
+    """The ``RuntimeError`` raised when an interrupt's handler fails; it names the node and chains
+    the handler's exception."""
     err = RuntimeError(
         f"Handler for InterruptNode {np.name!r} failed: {type(exc).__name__}: {exc}"
     )

@@ -38,6 +38,8 @@ class Prepared:
 def merge_inputs(
     values: Mapping[str, Any] | None, input_values: Mapping[str, Any], *, sync: bool
 ) -> dict[str, Any]:
+    """``run()``'s ``values`` dict and keyword inputs in one dict; a name given both ways, or a
+    reserved keyword, is refused."""
     merged = dict(values or {})
     for key, v in input_values.items():
         if key in _RESERVED or (sync and key == "max_concurrency"):
@@ -57,6 +59,8 @@ def check_options(
     plan: ExecutionPlan, *, on_missing: str, error_handling: str, workflow_id: str | None,
     select: Any, entrypoint: Any,
 ) -> None:
+    """Check ``run()``'s options before anything runs: node types, ``on_missing``,
+    ``error_handling``, ``workflow_id``, and the unsupported ``select`` / ``entrypoint``."""
     if plan.unknown_node is not None:
         raise TypeError(
             f"Node {plan.unknown_node!r} is of a type no runner can execute; subclass "
@@ -106,6 +110,7 @@ def check_workflow_id(workflow_id: object) -> str:
 
 
 def check_sync_compat(plan: ExecutionPlan) -> None:
+    """Refuse a graph SyncRunner cannot run: an async node (nested too) or an interrupt."""
     if plan.first_async is not None:
         # A GraphNode whose inner graph is async counts as a top-level async node.
         top = plan.first_async.split("/", 1)[0]
@@ -123,6 +128,11 @@ def check_sync_compat(plan: ExecutionPlan) -> None:
 
 
 def prepare(plan: ExecutionPlan, merged: dict[str, Any]) -> Prepared:
+    """The ``Prepared`` start of a run: initial slot values, interrupt answers, nested answers.
+
+    Values produced inside the graph and missing required inputs are refused; a name nothing
+    reads is kept with a warning.
+    """
     initial: dict[int, Any] = {}
     answers: dict[int, Any] = {}
     nested: dict[str, dict[str, Any]] = {}
@@ -215,6 +225,7 @@ def expand_map(
 
 
 def check_map_compat(plan: ExecutionPlan) -> None:
+    """Refuse ``map()`` over a graph with an interrupt (map items cannot pause)."""
     if plan.first_interrupt is not None:
         raise IncompatibleRunnerError(
             f"map() cannot run a graph containing interrupt {plan.first_interrupt!r}; "

@@ -32,10 +32,12 @@ class RunStatus(str, enum.Enum):
 
 
 def new_run_id() -> str:
+    """A fresh random run id: ``run-`` and twelve hex digits."""
     return "run-" + random_hex(12)
 
 
 def format_duration(ms: float) -> str:
+    """Milliseconds as short text for logs and summaries: ``7ms``, ``1.5s``, ``2m05.0s``."""
     if ms < 1000:
         # whole milliseconds ("7ms"); one decimal only below 1ms so it does not read as 0
         return f"{ms:.0f}ms" if ms >= 1 or ms == 0 else f"{ms:.1f}ms"
@@ -63,16 +65,21 @@ class PauseInfo:
 
     @property
     def response_key(self) -> str:
+        """The key to resume with: the output name, prefixed by the enclosing GraphNodes as dotted
+        names (``outer.inner.answer``) for a nested interrupt."""
         return self._prefix + self.output_param
 
     @property
     def response_keys(self) -> dict[str, str]:
+        """Each output of the interrupt mapped to its resume key."""
         prefix = self._prefix
         return {p: prefix + p for p in (self.output_params or (self.output_param,))}
 
 
 @dataclasses.dataclass(frozen=True)
 class NodeStats:
+    """Per-node totals in a run log: executions, time, failures and cache hits."""
+
     count: int = 0
     total_ms: float = 0.0
     errors: int = 0
@@ -80,10 +87,12 @@ class NodeStats:
 
     @property
     def succeeded(self) -> int:
+        """Executions that neither failed nor came from the cache."""
         return self.count - self.errors - self.cached
 
     @property
     def avg_ms(self) -> float:
+        """``total_ms`` per successful execution, in milliseconds (``0.0`` when none succeeded)."""
         return self.total_ms / self.succeeded if self.succeeded > 0 else 0.0
 
 
@@ -102,6 +111,7 @@ class NodeRecord:
     log: RunLog | MapLog | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data (a nested run's log under ``inner_log``)."""
         d: dict[str, Any] = {
             "node_name": self.node_name, "superstep": self.superstep,
             "duration_ms": self.duration_ms, "status": self.status, "span_id": self.span_id,
@@ -177,6 +187,7 @@ class RunLog:
         cls, graph_name: str | None, run_id: str, total_duration_ms: float,
         raw: Iterable[tuple[Any, ...]],
     ) -> RunLog:
+        """A log over raw step tuples; the ``NodeRecord`` objects are built on first read."""
         log = cls(graph_name, run_id, total_duration_ms)
         object.__setattr__(log, "_steps", None)
         object.__setattr__(log, "_raw", raw)
@@ -184,6 +195,7 @@ class RunLog:
 
     @property
     def steps(self) -> tuple[NodeRecord, ...]:
+        """Every node execution in order, as ``NodeRecord`` (durations in milliseconds)."""
         steps = self._steps
         if steps is None:
             steps = tuple(
@@ -218,10 +230,12 @@ class RunLog:
 
     @property
     def errors(self) -> tuple[NodeRecord, ...]:
+        """The steps that failed."""
         return tuple(s for s in self.steps if s.status == "failed")
 
     @property
     def timing(self) -> dict[str, float]:
+        """Total milliseconds per node name."""
         out: dict[str, float] = {}
         for s in self.steps:
             out[s.node_name] = round(out.get(s.node_name, 0.0) + s.duration_ms, 3)
@@ -229,9 +243,11 @@ class RunLog:
 
     @property
     def node_stats(self) -> dict[str, NodeStats]:
+        """Per-node ``NodeStats``: executions, time, errors and cache hits."""
         return _stats(self.steps)
 
     def summary(self) -> str:
+        """One line: node count, total time, error count and the slowest node."""
         parts = [
             f"{len(self.steps)} nodes", format_duration(self.total_duration_ms),
             f"{len(self.errors)} errors",
@@ -242,6 +258,7 @@ class RunLog:
         return " | ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
+        """The log as JSON-ready data, one entry per step."""
         return {
             "graph_name": self.graph_name, "run_id": self.run_id,
             "total_duration_ms": self.total_duration_ms,
@@ -251,16 +268,20 @@ class RunLog:
 
 @dataclasses.dataclass(frozen=True)
 class MapLog:
+    """The logs of one ``map()`` call: one ``RunLog`` per item, in item order."""
+
     graph_name: str | None
     total_duration_ms: float
     items: tuple[RunLog, ...] = ()
 
     @property
     def errors(self) -> tuple[NodeRecord, ...]:
+        """The failed steps of every item."""
         return tuple(e for item in self.items for e in item.errors)
 
     @property
     def node_stats(self) -> dict[str, NodeStats]:
+        """Per-node ``NodeStats`` over all items."""
         return _stats([s for item in self.items for s in item.steps])
 
     def summary(self) -> str:
@@ -277,6 +298,7 @@ class MapLog:
         return f"MapLog: {self.graph_name or 'unnamed'} | {self.summary()}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The map's log as JSON-ready data, one entry per item."""
         return {
             "graph_name": self.graph_name, "total_duration_ms": self.total_duration_ms,
             "items": [i.to_dict() for i in self.items],
@@ -351,21 +373,26 @@ class RunResult(Generic[Spec]):
         return key in self.values
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, or ``default`` when the run did not produce it."""
         return self.values.get(key, default)
 
     @property
     def completed(self) -> bool:
+        """Whether the run completed."""
         return self.status is RunStatus.COMPLETED
 
     @property
     def failed(self) -> bool:
+        """Whether the run failed (``error`` holds the exception)."""
         return self.status is RunStatus.FAILED
 
     @property
     def paused(self) -> bool:
+        """Whether the run paused at an interrupt (``pause`` says where)."""
         return self.status is RunStatus.PAUSED
 
     def summary(self) -> str:
+        """One line: the log's summary when there is a log, else the error or the status."""
         if self.log is not None:
             return self.log.summary()
         if self.error is not None:
@@ -373,6 +400,7 @@ class RunResult(Generic[Spec]):
         return self.status.value
 
     def to_dict(self) -> dict[str, Any]:
+        """Status, ids, log and error as JSON-ready data (the values are left out)."""
         d: dict[str, Any] = {
             "status": self.status.value, "run_id": self.run_id, "workflow_id": self.workflow_id,
         }
@@ -424,6 +452,7 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
         raise TypeError(f"MapResult indices must be int, slice or str, not {type(key).__name__}")
 
     def get(self, key: str, default: Any = None) -> list[Any]:
+        """The value of ``key`` from every item, in order (``default`` where it is missing)."""
         return [r.get(key, default) for r in self.results]
 
     def __eq__(self, other: object) -> bool:
@@ -437,6 +466,8 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
 
     @property
     def status(self) -> RunStatus:
+        """The overall status: ``PARTIAL`` when some items failed and some completed, ``FAILED``
+        when items failed and none completed, else ``PAUSED`` if any paused, else ``COMPLETED``."""
         failed = any(r.failed for r in self.results)
         done = any(r.completed for r in self.results)
         if failed:
@@ -447,22 +478,27 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
 
     @property
     def completed(self) -> bool:
+        """Whether every item completed."""
         return self.status is RunStatus.COMPLETED
 
     @property
     def paused(self) -> bool:
+        """Whether some item paused and none failed."""
         return self.status is RunStatus.PAUSED
 
     @property
     def partial(self) -> bool:
+        """Whether some items failed while others completed."""
         return self.status is RunStatus.PARTIAL
 
     @property
     def failed(self) -> bool:
+        """Whether any item failed (also true for a ``PARTIAL`` result)."""
         return any(r.failed for r in self.results)
 
     @property
     def failures(self) -> list[RunResult]:
+        """The results of the items that failed, in input order."""
         return [r for r in self.results if r.failed]
 
     @property
@@ -489,6 +525,7 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
         return _avg_per_item([r.log for r in self.results if r.completed and r.log is not None])
 
     def summary(self) -> str:
+        """One line: item count, completed/failed/paused counts, average time per item."""
         c, f, p = self._counts()
         counts = ", ".join(
             f"{n} {label}" for n, label in ((c, "completed"), (f, "failed"), (p, "paused")) if n
@@ -502,6 +539,7 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
         return " | ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
+        """Map settings, counts and every item's ``to_dict()`` as JSON-ready data."""
         c, f, _ = self._counts()
         return {
             "run_id": self.run_id, "total_duration_ms": self.total_duration_ms,
@@ -527,6 +565,9 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
 
 @dataclasses.dataclass(frozen=True)
 class RunnerCapabilities:
+    """What a runner supports (cycles, async nodes, interrupts, checkpointing), as
+    ``runner.capabilities`` reports it."""
+
     supports_cycles: bool = True
     supports_async_nodes: bool = False
     supports_streaming: bool = False

@@ -228,11 +228,13 @@ class Scheduler:
                 self.commit(n, outputs)
 
     def commit_gate(self, n: int, decision: Any, selected: tuple[str, ...]) -> None:
+        """Record a gate's decision: the targets it selected, then the decision as its output."""
         np = self.nodes[n]
         self.gate_ran[n] = True
         self.gate_selected[n] = {np.target_ids[t] for t in selected if t in np.target_ids}
         self.commit(n, (decision,))
 
     def value_of(self, name: str) -> Any:
+        """The current value of a named slot, or ``MISSING`` when it has none."""
         s = self.plan.slot_index.get(name)
         return MISSING if s is None else self.values[s]

@@ -13,6 +13,8 @@ from hypergraph_typed.runtime.scheduler import changed
 
 @dataclasses.dataclass
 class NodeExecution:
+    """One node execution in a ``GraphState``: the versions it read, its outputs, its timing."""
+
     node_name: str
     input_versions: dict[str, int]
     outputs: dict[str, Any]
@@ -33,14 +35,17 @@ class GraphState:
     routing_decisions: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def update_value(self, name: str, value: Any) -> None:
+        """Set a value; its version moves on when the value is new, changed, or an emit signal."""
         if value is _EMIT_SENTINEL or name not in self.values or changed(self.values[name], value):
             self.versions[name] = self.versions.get(name, 0) + 1
         self.values[name] = value
 
     def get_version(self, name: str) -> int:
+        """The version of ``name`` (``0`` if it was never set)."""
         return self.versions.get(name, 0)
 
     def copy(self) -> GraphState:
+        """A copy whose dicts change independently of this one (the values are shared)."""
         return GraphState(
             dict(self.values), dict(self.versions), copy.copy(self.node_executions),
             dict(self.routing_decisions),
