@@ -78,3 +78,29 @@ def test_good_ids_round_trip_through_a_store(tmp_path: Path, workflow_id: str) -
         assert store.get_inputs(workflow_id) == {"x": 2}
     finally:
         store.close()
+
+
+def test_forks_and_retries_of_the_longest_id_stay_valid_ids() -> None:
+    store = MemoryCheckpointer()
+    runner = SyncRunner(checkpointer=store)
+    longest = "w" * MAX_WORKFLOW_ID_LENGTH
+    runner.run(GRAPH, {"x": 1}, workflow_id=longest)
+    fork = runner.run(GRAPH, {"x": 2}, fork_from=longest)
+    retry = runner.run(GRAPH, {}, retry_from=longest)
+    for derived, marker in ((fork.workflow_id, "-fork-"), (retry.workflow_id, "-retry-1")):
+        assert derived is not None and len(derived) == MAX_WORKFLOW_ID_LENGTH
+        assert marker in derived and store.get_run(derived) is not None
+    again = runner.run(GRAPH, {"x": 3}, fork_from=fork.workflow_id)  # a fork of a fork
+    assert again.workflow_id is not None and len(again.workflow_id) <= MAX_WORKFLOW_ID_LENGTH
+
+
+def test_generated_ids_carry_48_random_bits() -> None:
+    store = MemoryCheckpointer()
+    runner = SyncRunner(checkpointer=store)
+    ids = {runner.run(GRAPH, {"x": 1}).workflow_id for _ in range(200)}
+    assert len(ids) == 200
+    for wid in ids:
+        assert wid is not None
+        prefix, date, tail = wid.split("-")
+        assert prefix == "run" and len(date) == 8 and len(tail) == 12
+        int(tail, 16)

@@ -238,3 +238,21 @@ def test_a_damaged_page_names_the_file(tmp_path: Path) -> None:
     cp = SqliteCheckpointer(path)
     _raises_naming_the_file(path, lambda: cp.steps("w"), "damaged|malformed")
     cp.close()
+
+
+def test_a_read_only_store_with_a_ttl_lists_runs_and_deletes_none(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from hypergraph_typed.checkpointers import CheckpointPolicy
+
+    path = tmp_path / "ttl.db"
+    with SqliteCheckpointer(path) as cp:
+        cp.create_run_sync("old")
+        cp._conn.execute("UPDATE runs SET updated_at = '2000-01-01T00:00:00.000000+00:00'")  # type: ignore[union-attr]
+    before = _digest(path)
+    policy = CheckpointPolicy(ttl=timedelta(days=1))
+    with SqliteCheckpointer(path, read_only=True, policy=policy) as reader:
+        assert [r.id for r in reader.runs()] == ["old"]  # expired, but a reader never deletes
+    assert _digest(path) == before
+    with SqliteCheckpointer(path, policy=policy) as writer:
+        assert writer.runs() == []  # a writer purges it

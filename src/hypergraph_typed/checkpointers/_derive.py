@@ -51,14 +51,23 @@ def step_stats(steps: Iterable[StepRecord]) -> dict[str, dict[str, Any]]:
     return dict(sorted(acc.items(), key=lambda kv: kv[1]["total_ms"], reverse=True))
 
 
+# The longest workflow id the runtime accepts (``runtime.prepare.check_workflow_id``).
+MAX_ID_LENGTH = 200
+
+
+def _derived(source_run_id: str, suffix: str) -> str:
+    """``source + suffix``, the source cut short so the id stays a valid workflow id."""
+    return source_run_id[: MAX_ID_LENGTH - len(suffix)] + suffix
+
+
 def fork_id(source_run_id: str) -> str:
     """The id of a new fork of ``source_run_id``: ``{source}-fork-`` and six random hex digits."""
-    return f"{source_run_id}-fork-{secrets.token_hex(3)}"
+    return _derived(source_run_id, f"-fork-{secrets.token_hex(3)}")
 
 
 def retry_id(source_run_id: str, retry_index: int) -> str:
     """The id of retry number ``retry_index`` of ``source_run_id``: ``{source}-retry-{n}``."""
-    return f"{source_run_id}-retry-{retry_index}"
+    return _derived(source_run_id, f"-retry-{retry_index}")
 
 
 def lineage_parent(run: Run) -> str | None:

@@ -200,7 +200,7 @@ class SqlCheckpointer(StoreCheckpointer):
                     since: datetime | None, parent_run_id: ParentFilter,
                     limit: int | None) -> list[Run]:
         policy, now = self._policy_now()
-        if policy.ttl is not None:
+        if policy.ttl is not None and not self.read_only:  # a reader never deletes
             self._write(self._plans.purge(policy.ttl, now))
         return self._read(self._plans.query_runs(
             status=status, graph_name=graph_name, since=since, parent_run_id=parent_run_id,
@@ -318,7 +318,7 @@ class SqlCheckpointer(StoreCheckpointer):
                                 since: datetime | None, parent_run_id: ParentFilter,
                                 limit: int | None) -> list[Run]:
         policy, now = self._policy_now()
-        if policy.ttl is not None:
+        if policy.ttl is not None and not self.read_only:  # a reader never deletes
             await self._awrite(self._plans.purge(policy.ttl, now))
         return await self._aread(self._plans.query_runs(
             status=status, graph_name=graph_name, since=since, parent_run_id=parent_run_id,

@@ -235,8 +235,9 @@ class Begin:
 
 
 def new_workflow_id() -> str:
-    """A fresh id for a checkpointed run started without one: ``run-``, the date, six hex digits."""
-    return f"run-{time.strftime('%Y%m%d')}-{random_hex(6)}"
+    """A fresh id for a checkpointed run started without one: ``run-``, the date, twelve
+    hex digits (48 random bits: a busy store does not draw one twice)."""
+    return f"run-{time.strftime('%Y%m%d')}-{random_hex(12)}"
 
 
 def split_values(

@@ -10,12 +10,13 @@ from typing import Any
 
 import attrs
 
+from hypergraph_typed.checkpointers._derive import MAX_ID_LENGTH
 from hypergraph_typed.compiler.plan import ExecutionPlan
 from hypergraph_typed.exceptions import GraphConfigError, IncompatibleRunnerError, MissingInputError
 from hypergraph_typed.nodes._introspect import user_stacklevel
 
 # The longest workflow id accepted: ids are keys in every store and appear in child ids.
-MAX_WORKFLOW_ID_LENGTH = 200
+MAX_WORKFLOW_ID_LENGTH = MAX_ID_LENGTH
 
 UNSET: Any = object()
 _RESERVED = ("on_internal_override", "_parent_span_id")
