@@ -373,5 +373,5 @@ def test_missing_diskcache_fails_on_instantiation_with_a_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "diskcache", None)
-    with pytest.raises(ImportError, match=r"pip install 'hypergraph-typed\[diskcache\]'"):
+    with pytest.raises(ImportError, match=r"pip install diskcache \(the 'diskcache' extra"):
         DiskCache(tmp_path)

@@ -94,13 +94,15 @@ def test_forks_and_retries_of_the_longest_id_stay_valid_ids() -> None:
     assert again.workflow_id is not None and len(again.workflow_id) <= MAX_WORKFLOW_ID_LENGTH
 
 
-def test_generated_ids_carry_48_random_bits() -> None:
+def test_a_generated_id_that_is_taken_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypergraph_typed.runtime import durable
+
     store = MemoryCheckpointer()
     runner = SyncRunner(checkpointer=store)
-    ids = {runner.run(GRAPH, {"x": 1}).workflow_id for _ in range(200)}
-    assert len(ids) == 200
-    for wid in ids:
-        assert wid is not None
-        prefix, date, tail = wid.split("-")
-        assert prefix == "run" and len(date) == 8 and len(tail) == 12
-        int(tail, 16)
+    drawn = iter(["run-20260101-aaaaaa", "run-20260101-aaaaaa", "run-20260101-bbbbbb"])
+    monkeypatch.setattr(durable, "new_workflow_id", lambda: next(drawn))
+    first = runner.run(GRAPH, {"x": 1})
+    second = runner.run(GRAPH, {"x": 5})  # draws the taken id first
+    assert (first.workflow_id, second.workflow_id) == ("run-20260101-aaaaaa",
+                                                      "run-20260101-bbbbbb")
+    assert second["doubled"] == 10 and store.state("run-20260101-aaaaaa") == {"doubled": 2}

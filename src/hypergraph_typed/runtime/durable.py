@@ -235,9 +235,9 @@ class Begin:
 
 
 def new_workflow_id() -> str:
-    """A fresh id for a checkpointed run started without one: ``run-``, the date, twelve
-    hex digits (48 random bits: a busy store does not draw one twice)."""
-    return f"run-{time.strftime('%Y%m%d')}-{random_hex(12)}"
+    """A fresh id for a checkpointed run started without one: ``run-``, the date, six hex
+    digits (as hypergraph makes them; ``start`` draws again if one is taken)."""
+    return f"run-{time.strftime('%Y%m%d')}-{random_hex(6)}"
 
 
 def split_values(
@@ -283,6 +283,11 @@ def start(
         begun = yield from _start_if_new(plan, merged, wid, policy)
         if begun is not None:
             return begun
+        if workflow_id is None:
+            # A generated id names a new run, never someone else's: draw until it is free.
+            while (yield LoadRun(wid)) is not None:
+                wid = new_workflow_id()
+            return (yield from fresh(plan, merged, wid, policy))
         snap = yield LoadRun(wid)
         if snap is not None and override_workflow:
             src_inputs = snap.inputs
