@@ -38,7 +38,7 @@ class _Unknown:
 UNKNOWN: Final = _Unknown()
 
 END_FULLNAME = "hypergraph_typed._sentinels.END"
-END_TYPE = "hypergraph_typed._sentinels._EndType"
+END_TYPE = "hypergraph_typed._sentinels.EndType"
 
 
 def expr_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:

@@ -7,7 +7,7 @@ import enum
 import reprlib
 import secrets
 from collections.abc import Iterator, Sequence
-from typing import Any, Generic, Literal, overload
+from typing import Any, ClassVar, Generic, Literal, overload
 
 from typing_extensions import TypeVar
 
@@ -187,7 +187,7 @@ class RunLog:
             other.graph_name, other.run_id, other.total_duration_ms, other.steps
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (
@@ -377,7 +377,7 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
             return list(self.results) == other
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     @property
     def status(self) -> RunStatus:
