@@ -10,17 +10,27 @@ from __future__ import annotations
 
 from mypy.erasetype import remove_instance_last_known_values
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import Context, DictExpr
+from mypy.checker import TypeChecker
+from mypy.nodes import Context, DictExpr, TypeInfo
 from mypy.plugin import CheckerPluginInterface, MethodContext
 from mypy.subtypes import is_subtype
 from mypy.typeops import make_simplified_union
-from mypy.types import AnyType, Instance, NoneType, Type, TypeOfAny, get_proper_type
+from mypy.types import (
+    AnyType,
+    Instance,
+    NoneType,
+    Type,
+    TypeOfAny,
+    UnionType,
+    get_proper_type,
+)
 
 from hypergraph_typed_mypy.analysis import GraphFacts, analyse
 from hypergraph_typed_mypy.codec import Encoder, graph_spec_of, may_miss
 from hypergraph_typed_mypy.errors import KEY, RUNNER, VALUE, fail, quoted, show
 from hypergraph_typed_mypy.graph_hooks import check_value
 from hypergraph_typed_mypy.graph_types import answer_type, output_type
+from hypergraph_typed_mypy.model import GraphSpec
 from hypergraph_typed_mypy.literals import (
     CallArgs,
     Value,
@@ -76,6 +86,41 @@ class _Items(Value):
         return (item if item is not None else AnyType(TypeOfAny.special_form)), errors
 
 
+_RESULTS = "hypergraph_typed.runtime.results"
+_OUTCOMES = tuple(
+    f"{_RESULTS}.{name}RunResult" for name in ("Completed", "Paused", "Failed")
+)
+
+
+def _with_spec(
+    api: CheckerPluginInterface, enc: Encoder, typ: Type, spec: GraphSpec | None,
+    missing: bool,
+) -> Type:
+    """``typ`` carrying ``spec``; a plain ``RunResult`` becomes the union ``RunOutcome``,
+    so that ``if result.paused:`` narrows (as it does once run() is annotated with it)."""
+    p = get_proper_type(typ)
+    if isinstance(p, UnionType):
+        return make_simplified_union(
+            [_with_spec(api, enc, item, spec, missing) for item in p.items]
+        )
+    if isinstance(p, Instance) and p.type.fullname == f"{_RESULTS}.RunResult":
+        infos = [_typeinfo(api, name) for name in _OUTCOMES]
+        if all(infos):
+            return make_simplified_union([
+                enc.attach(Instance(info, [AnyType(TypeOfAny.special_form)]), spec)
+                for info in infos if info is not None
+            ])
+    return enc.attach(typ, spec, may_miss=missing)
+
+
+def _typeinfo(api: CheckerPluginInterface, fullname: str) -> TypeInfo | None:
+    """A class by full name, looked up in the modules of the build."""
+    module, _, name = fullname.rpartition(".")
+    tree = api.modules.get(module) if isinstance(api, TypeChecker) else None
+    sym = tree.names.get(name) if tree is not None else None
+    return sym.node if sym is not None and isinstance(sym.node, TypeInfo) else None
+
+
 def _result(
     ctx: MethodContext, enc: Encoder, facts: GraphFacts | None, *, missing: bool = False
 ) -> Type:
@@ -83,9 +128,9 @@ def _result(
     spec = facts.spec if facts is not None else None
     ret = get_proper_type(ctx.default_return_type)
     if isinstance(ret, Instance) and ret.type.fullname == "typing.Coroutine" and ret.args:
-        inner = enc.attach(ret.args[-1], spec, may_miss=missing)
+        inner = _with_spec(ctx.api, enc, ret.args[-1], spec, missing)
         return ret.copy_modified(args=[*ret.args[:-1], inner])
-    return enc.attach(ctx.default_return_type, spec, may_miss=missing)
+    return _with_spec(ctx.api, enc, ctx.default_return_type, spec, missing)
 
 
 _RESERVED = frozenset({"on_internal_override", "_parent_span_id"})

@@ -7,9 +7,9 @@ import enum
 import reprlib
 import secrets
 from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Union, cast, overload
 
-from typing_extensions import TypeVar
+from typing_extensions import Self, TypeAlias, TypeVar
 
 ErrorHandling = Literal["raise", "continue"]
 # Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
@@ -285,8 +285,25 @@ class RunResult(Generic[Spec]):
     run_id: str = dataclasses.field(default_factory=new_run_id)
     workflow_id: str | None = None
     error: BaseException | None = None
-    pause: PauseInfo | None = None
+    # ``None`` unless the run paused. Typed ``PauseInfo | Any``, not ``PauseInfo | None``:
+    # pyright cannot narrow a result by ``if result.paused:`` / ``assert result.paused``,
+    # and reading ``result.pause.value`` after that check must be clean in every checker.
+    # ``run()``'s result is ``RunOutcome``; mypy narrows it to ``PausedRunResult``, whose
+    # ``pause`` is exactly ``PauseInfo``.
+    pause: PauseInfo | Any = None
     log: RunLog | None = None
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # ``RunResult(values, status, ...)`` builds the class that matches ``status``
+        # (``PausedRunResult`` ...), so type checkers can narrow on ``result.paused``.
+        status = kwargs["status"] if "status" in kwargs else args[1] if len(args) > 1 else None
+        target = _status_class(cls, status)
+        obj = object.__new__(target)
+        if not isinstance(obj, cls):
+            # Python calls ``__init__`` only on instances of ``cls`` (dataclasses.replace
+            # on a paused result with another status lands here).
+            target.__init__(obj, *args, **kwargs)
+        return cast(Self, obj)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -333,6 +350,86 @@ class RunResult(Generic[Spec]):
             f"workflow_id={self.workflow_id!r}, error={self.error!r}, pause={self.pause!r})"
         )
         return text if len(text) <= 4000 else text[:3996] + "...)"
+
+
+class CompletedRunResult(RunResult[Spec]):
+    """A run that finished: every reachable node ran. ``pause`` is None."""
+
+    if TYPE_CHECKING:
+        # ``Any`` rather than ``None``: pyright does not narrow a result by
+        # ``if result.paused:``, so ``result.pause.value`` after that check must not be
+        # an error there. mypy narrows to ``PausedRunResult`` and sees ``PauseInfo``.
+        pause: Any
+        status: Literal[RunStatus.COMPLETED]
+
+        @property
+        def completed(self) -> Literal[True]: ...
+        @property
+        def paused(self) -> Literal[False]: ...
+        @property
+        def failed(self) -> Literal[False]: ...
+
+
+class PausedRunResult(RunResult[Spec]):
+    """A run that stopped at an interrupt: ``pause`` says where, and how to resume."""
+
+    if TYPE_CHECKING:
+        pause: PauseInfo
+        status: Literal[RunStatus.PAUSED]
+
+        @property
+        def completed(self) -> Literal[False]: ...
+        @property
+        def paused(self) -> Literal[True]: ...
+        @property
+        def failed(self) -> Literal[False]: ...
+
+
+class FailedRunResult(RunResult[Spec]):
+    """A run that failed under ``error_handling="continue"``: ``error`` holds why."""
+
+    if TYPE_CHECKING:
+        pause: Any
+        status: Literal[RunStatus.FAILED]
+
+        @property
+        def completed(self) -> Literal[False]: ...
+        @property
+        def paused(self) -> Literal[False]: ...
+        @property
+        def failed(self) -> Literal[True]: ...
+
+
+RunOutcome: TypeAlias = Union[
+    CompletedRunResult[Spec], PausedRunResult[Spec], FailedRunResult[Spec]
+]
+"""What ``run()`` returns, split by status so that ``if result.paused:`` narrows."""
+
+_BY_STATUS: dict[object, type[RunResult[Any]]] = {
+    RunStatus.COMPLETED: CompletedRunResult,
+    RunStatus.PAUSED: PausedRunResult,
+    RunStatus.FAILED: FailedRunResult,
+}
+
+
+def _status_class(cls: type[RunResult[Any]], status: object) -> type[RunResult[Any]]:
+    """The class a result of ``status`` gets; a user's own subclass is kept as is."""
+    if status is None or (cls is not RunResult and cls not in _BY_STATUS.values()):
+        return cls  # unpickling and copying call ``__new__(cls)`` without arguments
+    try:
+        return _BY_STATUS.get(status, RunResult)
+    except TypeError:  # an unhashable status: leave it to the caller's checks
+        return RunResult
+
+
+def as_outcome(result: RunResult[Spec]) -> RunOutcome[Spec]:
+    """``result`` typed by its status (for code that builds a ``RunResult`` itself)."""
+    if isinstance(result, (CompletedRunResult, PausedRunResult, FailedRunResult)):
+        return result
+    raise TypeError(
+        f"RunResult with status {result.status!r} has no outcome type; runs end completed, "
+        "paused or failed"
+    )
 
 
 @dataclasses.dataclass(frozen=True)
