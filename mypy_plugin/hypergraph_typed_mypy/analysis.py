@@ -18,11 +18,11 @@ from typing import Any, cast
 
 import attrs
 
-from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler import validation
 from hypergraph_typed.compiler.structure import Structure, analyze
+from hypergraph_typed.exceptions import GraphConfigError
 from hypergraph_typed.nodes.base import HyperNode, RenameError
 from hypergraph_typed.nodes.function import FunctionNode
 from hypergraph_typed.nodes.gate import GateNode, IfElseNode, RouteNode
@@ -260,13 +260,21 @@ def _analyse(spec: GraphSpec) -> Analysis:
 
 
 _CACHE: dict[GraphSpec, Analysis] = {}
+# By identity first: hashing a spec hashes every node's types, which for a large graph
+# costs more than the lookup saves. Decoded specs are shared (``codec.spec_of``).
+_BY_ID: dict[int, tuple[GraphSpec, Analysis]] = {}
 
 
 def analyse(spec: GraphSpec) -> Analysis:
     """The compiler's view of ``spec`` (memoised: graphs are re-read at every use)."""
+    hit = _BY_ID.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
     found = _CACHE.get(spec)
     if found is None:
         if len(_CACHE) > 512:
             _CACHE.clear()
+            _BY_ID.clear()
         found = _CACHE[spec] = _analyse(spec)
+    _BY_ID[id(spec)] = (spec, found)
     return found

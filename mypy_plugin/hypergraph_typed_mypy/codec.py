@@ -36,7 +36,7 @@ from hypergraph_typed_mypy.model import (
 
 SPEC_ATTR = "__hypergraph_spec__"
 MAY_MISS_ATTR = "__hypergraph_may_miss__"
-_TAG = "hypergraph_typed_mypy/1"
+_TAG = "hypergraph_typed_mypy/2"
 _KINDS: dict[str, NodeKind] = {
     "function": "function", "interrupt": "interrupt", "route": "route", "ifelse": "ifelse",
     "graph": "graph",
@@ -115,7 +115,7 @@ def _node(n: NodeSpec) -> Encodable:
     return (
         "node", n.kind, n.name, _ports(n.inputs), _ports(n.outputs), n.emit, n.wait_for,
         n.targets, n.multi_target, _ports(n.resume_direct), _ports(n.resume_nested),
-        n.map_params,
+        n.map_params, n.is_async,
     )
 
 
@@ -125,7 +125,7 @@ def _graph(g: GraphSpec) -> Encodable:
     )
     return (
         "graph", g.name, tuple(_node(n) for n in g.nodes), edges, g.shared, g.entrypoints,
-        g.bound, g.selected, g.name_known,
+        g.bound, g.selected, g.name_known, g.strict_types,
     )
 
 
@@ -194,7 +194,7 @@ def _read_ports(t: Type) -> tuple[Port, ...]:
 
 def _read_node(t: Type) -> NodeSpec:
     (tag, kind, name, ins, outs, emit, wait, targets, multi, rdirect, rnested,
-     mparams) = _items(t, 12)
+     mparams, is_async) = _items(t, 13)
     if _str(tag) != "node":
         raise _Bad
     return NodeSpec(
@@ -202,12 +202,12 @@ def _read_node(t: Type) -> NodeSpec:
         emit=_strs(emit), wait_for=_strs(wait),
         targets=tuple(_opt_str(x) for x in _items(targets)), multi_target=_bool(multi),
         resume_direct=_read_ports(rdirect), resume_nested=_read_ports(rnested),
-        map_params=_opt_strs(mparams),
+        map_params=_opt_strs(mparams), is_async=_bool(is_async),
     )
 
 
 def _read_graph(t: Type) -> GraphSpec:
-    tag, name, nodes, edges, shared, entry, bound, selected, known = _items(t, 9)
+    tag, name, nodes, edges, shared, entry, bound, selected, known, strict = _items(t, 10)
     if _str(tag) != "graph":
         raise _Bad
     edge_decls: tuple[EdgeDecl, ...] | None = None
@@ -220,7 +220,7 @@ def _read_graph(t: Type) -> GraphSpec:
     return GraphSpec(
         name=_opt_str(name), nodes=tuple(_read_node(n) for n in _items(nodes)),
         edges=edge_decls, shared=_strs(shared), entrypoints=_strs(entry), bound=_strs(bound),
-        selected=_opt_strs(selected), name_known=_bool(known),
+        selected=_opt_strs(selected), name_known=_bool(known), strict_types=_bool(strict),
     )
 
 
@@ -266,11 +266,28 @@ def options_of(typ: Type | None) -> NodeOptions | None:
         return None
 
 
+# Decoded specs by the identity of their payload. mypy copies a type's ``extra_attrs``
+# by reference, so every read of a graph's result (``result["x"]``) finds the payload
+# decoded once; the payload is kept alive with its spec, so an id is never reused.
+_DECODED: dict[int, tuple[Type, Spec | None]] = {}
+
+
 def spec_of(typ: Type | None) -> Spec | None:
     """The spec a plugin-made type carries, or ``None`` (unknown, or not plugin-made)."""
     body = _payload(typ)
     if body is None:
         return None
+    found = _DECODED.get(id(body))
+    if found is not None and found[0] is body:
+        return found[1]
+    spec = _decode(body)
+    if len(_DECODED) > 4096:
+        _DECODED.clear()
+    _DECODED[id(body)] = (body, spec)
+    return spec
+
+
+def _decode(body: Type) -> Spec | None:
     try:
         kind = _str(_items(body)[0])
         if kind == "node":

@@ -13,7 +13,7 @@ import attrs
 from mypy.nodes import Context, Expression
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
-from mypy.types import Type
+from mypy.types import AnyType, Instance, Type, get_proper_type
 
 from hypergraph_typed_mypy.analysis import GraphFacts, analyse
 from hypergraph_typed_mypy.codec import Encoder, graph_spec_of, node_spec_of
@@ -28,11 +28,13 @@ from hypergraph_typed_mypy.literals import (
     UNKNOWN,
     CallArgs,
     Value,
+    bool_value,
     expr_type,
     is_none,
     names_value,
     sequence_items,
     str_value,
+    typeinfo,
 )
 from hypergraph_typed_mypy.model import EdgeDecl, GraphSpec, NodeSpec
 
@@ -93,8 +95,10 @@ def _graph_spec(ctx: FunctionContext) -> tuple[GraphSpec, list[Expression]]:
     items = sequence_items(nodes_expr)
     if items is None:
         raise _Dynamic
-    specs = [node_spec_of(expr_type(api, e)) for e in items]
+    types = [expr_type(api, e) for e in items]
+    specs = [node_spec_of(t) for t in types]
     if any(s is None for s in specs):
+        _report_non_nodes(api, items, types)
         raise _Dynamic
     edges_expr, edges_type = args.get("edges")
     edges = None
@@ -122,22 +126,62 @@ def _graph_spec(ctx: FunctionContext) -> tuple[GraphSpec, list[Expression]]:
     if name_expr is not None and not is_none(name_expr, name_type):
         name = str_value(name_expr, name_type)
         known = name is not None
+    strict_expr, strict_type = args.get("strict_types")
+    strict = strict_expr is not None and bool_value(strict_expr, strict_type) is True
     spec = GraphSpec(
         name=name, nodes=tuple(s for s in specs if s is not None), edges=edges,
-        shared=shared_names, entrypoints=entry, name_known=known,
+        shared=shared_names, entrypoints=entry, name_known=known, strict_types=strict,
     )
     return spec, items
+
+
+def _report_non_nodes(
+    api: CheckerPluginInterface, items: list[Expression], types: list[Type | None]
+) -> None:
+    """``Graph([...])`` items that are not nodes (``analyze`` raises GraphConfigError)."""
+    info = typeinfo(api, "hypergraph_typed.nodes.base.HyperNode")
+    if info is None:
+        return
+    node_type = Instance(info, [])
+    for i, (expr, typ) in enumerate(zip(items, types)):
+        if typ is None or isinstance(get_proper_type(typ), AnyType):
+            continue
+        if not is_subtype(typ, node_type, options=api.options):
+            fail(api, f"Graph(...) item {i} has type {show(api, typ)}, which is not a node; "
+                 "list nodes made with @node, @route, @ifelse, @interrupt or graph.as_node()",
+                 expr, GRAPH)
 
 
 def _config_error(api: CheckerPluginInterface, problem: str, context: Context, where: str) -> None:
     fail(api, f"{where} would raise GraphConfigError: {problem}", context, GRAPH)
 
 
+def _fits(api: CheckerPluginInterface, value: Type, param: Type, strict: bool) -> bool:
+    """mypy's assignability; under ``strict_types`` without numeric promotions, as the
+    library's ``compiler.types.compatible`` fits classes by subclass (int -> float fails)."""
+    return is_subtype(value, param, ignore_promotions=strict, options=api.options)
+
+
+def _edge_problem(
+    api: CheckerPluginInterface, src: str, dst: str, value: str, out: Type, param: Type,
+    strict: bool,
+) -> str:
+    text = (f'Edge "{src}" -> "{dst}" carries "{value}" as {show(api, out)}, but parameter '
+            f'"{value}" of "{dst}" expects {show(api, param)}')
+    if strict and is_subtype(out, param, options=api.options):
+        return (f"{text}; strict_types=True fits classes by subclass only (int is not a "
+                "float), so Graph(...) would raise GraphConfigError. Annotate both sides alike "
+                "or convert the value in between")
+    return f"{text}; change one annotation or convert the value in between"
+
+
 def check_edge_types(
     api: CheckerPluginInterface, facts: GraphFacts, exprs: list[Expression], context: Context
 ) -> None:
-    """Every data edge: the producer's value type must fit the consumer's parameter."""
+    """Every data edge, and every writer/reader pair of a shared value: the producer's
+    value type must fit the consumer's parameter."""
     nodes = facts.spec.nodes
+    strict = facts.spec.strict_types
     for e in facts.structure.edges:
         if e.kind != "data":
             continue
@@ -147,12 +191,20 @@ def check_edge_types(
         for v in e.value_names:
             if v not in outs or v not in ins:
                 continue
-            if not is_subtype(outs[v], ins[v], options=api.options):
+            if not _fits(api, outs[v], ins[v], strict):
                 where = exprs[e.dst] if e.dst < len(exprs) else context
-                fail(api, f'Edge "{src.name}" -> "{dst.name}" carries "{v}" as '
-                     f'{show(api, outs[v])}, but parameter "{v}" of "{dst.name}" expects '
-                     f"{show(api, ins[v])}; change one annotation or convert the value in "
-                     "between", where, EDGE)
+                fail(api, _edge_problem(api, src.name, dst.name, v, outs[v], ins[v], strict),
+                     where, EDGE)
+    for v in facts.spec.shared:
+        for w in facts.producers(v):
+            out = next(p.type for p in node_outputs(api, nodes[w]) if p.name == v)
+            for node, port in consumer_ports(api, facts, v, active_only=False):
+                if node.name != nodes[w].name and not _fits(api, out, port.type, strict):
+                    where = exprs[w] if w < len(exprs) else context
+                    fail(api, f'Shared value "{v}" is written by "{nodes[w].name}" as '
+                         f'{show(api, out)}, but parameter "{v}" of "{node.name}" expects '
+                         f"{show(api, port.type)}; every writer of a shared value must fit "
+                         "every reader", where, EDGE)
 
 
 def graph_hook(ctx: FunctionContext) -> Type:

@@ -107,5 +107,5 @@ def boundary_spec(api: CheckerPluginInterface, facts: GraphFacts, name: str) -> 
     )
     return NodeSpec(
         kind="graph", name=name, inputs=inputs, outputs=outputs, resume_direct=direct,
-        resume_nested=nested,
+        resume_nested=nested, is_async=any(n.is_async for n in facts.spec.nodes),
     )

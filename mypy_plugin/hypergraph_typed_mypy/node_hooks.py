@@ -12,7 +12,7 @@ from typing import Final
 
 from mypy.nodes import Context, Decorator, DictExpr, Expression
 from mypy.plugin import CheckerPluginInterface, FunctionContext
-from mypy.types import CallableType, Type, get_proper_type
+from mypy.types import CallableType, Instance, Type, get_proper_type
 
 from hypergraph_typed_mypy.codec import Encoder, node_spec_of, options_of
 from hypergraph_typed_mypy.declare import KIND_LABEL, declare, label, report
@@ -199,11 +199,28 @@ def build(
 ) -> Type:
     """The node type for ``opts`` applied to the function ``fn_expr``."""
     api = ctx.api
+    if opts.name is None and _is_partial(fn_type):
+        # FunctionNode/RouteNode read the name from ``__name__``, which a partial lacks.
+        fail(api, f"{KIND_LABEL[opts.kind]} built from functools.partial(...) needs a name: a "
+             "partial has no __name__, so the library raises TypeError. Build it with "
+             f'{_CLASS[opts.kind]}(partial(...), name="...", ...)', ctx.context, NODE)
+        return Encoder(api).attach(ctx.default_return_type, None)
     shape = func_shape(api, fn_type, fn_expr)
     name = opts.name or _function_name(ctx.context, fn_expr) or (shape.name if shape else None)
     declared = declare(api, opts, shape, name)
     report(api, declared, ctx.context)
     return Encoder(api).attach(ctx.default_return_type, declared.spec)
+
+
+_CLASS = {
+    "function": "FunctionNode", "interrupt": "InterruptNode", "route": "RouteNode",
+    "ifelse": "IfElseNode", "graph": "GraphNode",
+}
+
+
+def _is_partial(typ: Type | None) -> bool:
+    p = get_proper_type(typ) if typ is not None else None
+    return isinstance(p, Instance) and p.type.fullname == "functools.partial"
 
 
 def _decorator(ctx: FunctionContext, opts: NodeOptions) -> Type:

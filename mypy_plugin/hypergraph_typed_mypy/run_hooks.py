@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from mypy.erasetype import remove_instance_last_known_values
 from mypy.maptype import map_instance_to_supertype
-from mypy.checker import TypeChecker
-from mypy.nodes import Context, DictExpr, TypeInfo
+from mypy.nodes import Context, DictExpr
 from mypy.plugin import CheckerPluginInterface, MethodContext
 from mypy.subtypes import is_subtype
 from mypy.typeops import make_simplified_union
@@ -30,14 +29,16 @@ from hypergraph_typed_mypy.codec import Encoder, graph_spec_of, may_miss
 from hypergraph_typed_mypy.errors import KEY, RUNNER, VALUE, fail, quoted, show
 from hypergraph_typed_mypy.graph_hooks import check_value
 from hypergraph_typed_mypy.graph_types import answer_type, output_type
-from hypergraph_typed_mypy.model import GraphSpec
 from hypergraph_typed_mypy.literals import (
     CallArgs,
     Value,
     expr_type,
+    is_none,
     names_value,
     str_value,
+    typeinfo,
 )
+from hypergraph_typed_mypy.model import GraphSpec
 
 
 def _facts(typ: Type | None) -> GraphFacts | None:
@@ -104,21 +105,13 @@ def _with_spec(
             [_with_spec(api, enc, item, spec, missing) for item in p.items]
         )
     if isinstance(p, Instance) and p.type.fullname == f"{_RESULTS}.RunResult":
-        infos = [_typeinfo(api, name) for name in _OUTCOMES]
+        infos = [typeinfo(api, name) for name in _OUTCOMES]
         if all(infos):
             return make_simplified_union([
                 enc.attach(Instance(info, [AnyType(TypeOfAny.special_form)]), spec)
                 for info in infos if info is not None
             ])
     return enc.attach(typ, spec, may_miss=missing)
-
-
-def _typeinfo(api: CheckerPluginInterface, fullname: str) -> TypeInfo | None:
-    """A class by full name, looked up in the modules of the build."""
-    module, _, name = fullname.rpartition(".")
-    tree = api.modules.get(module) if isinstance(api, TypeChecker) else None
-    sym = tree.names.get(name) if tree is not None else None
-    return sym.node if sym is not None and isinstance(sym.node, TypeInfo) else None
 
 
 def _result(
@@ -142,6 +135,56 @@ def _is_async(ctx: MethodContext) -> bool:
     return isinstance(ret, Instance) and ret.type.fullname == "typing.Coroutine"
 
 
+def _first_async(facts: GraphFacts) -> str | None:
+    """The first async node (a GraphNode counts when any node inside it is async)."""
+    return next((n.name for n in facts.spec.nodes if n.is_async), None)
+
+
+def _check_sync(ctx: MethodContext, facts: GraphFacts, what: str) -> None:
+    """``prepare.check_sync_compat``: SyncRunner refuses async nodes, then interrupts."""
+    if _is_async(ctx):
+        return
+    node = _first_async(facts)
+    if node is not None:
+        fail(ctx.api, f'SyncRunner cannot {what} this graph: node "{node}" is async; use '
+             f'AsyncRunner, or make "{node}" a plain def', ctx.context, RUNNER)
+
+
+def _check_required(ctx: MethodContext, facts: GraphFacts) -> None:
+    """``prepare.prepare`` raises MissingInputError for a required input left out.
+
+    Only when every value is visible: a dict display (or nothing) and plain keywords. A
+    checkpointed resume (``workflow_id=``, ``fork_from=``, ``retry_from=``) restores the
+    persisted inputs, so it is not checked.
+    """
+    args = CallArgs(ctx)
+    for name in ("workflow_id", "fork_from", "retry_from"):
+        expr, typ = args.get(name)
+        if expr is not None and not is_none(expr, typ):
+            return
+    given: set[str] = set()
+    values_expr, values_type = args.get("values", 1)
+    if isinstance(values_expr, DictExpr):
+        for key_expr, _ in values_expr.items:
+            key = None if key_expr is None else str_value(key_expr, expr_type(ctx.api, key_expr))
+            if key is None:
+                return
+            given.add(key)
+    elif values_expr is not None and not is_none(values_expr, values_type):
+        return
+    for _, _, keyword, kind in args.all("input_values"):
+        if keyword is None or kind.is_star():
+            return
+        given.add(keyword)
+    missing = [r for r in facts.required if r not in given]
+    if missing:
+        fail(ctx.api, f"run() is missing required input{'s' if len(missing) > 1 else ''} "
+             f"{quoted(missing)} (MissingInputError at run time); pass "
+             + ", ".join(f'"{m}": ...' for m in missing) + " in the values dict, bind "
+             f"{'them' if len(missing) > 1 else 'it'} with graph.bind(...), or give the "
+             "parameter a default", ctx.context, KEY)
+
+
 def _first_interrupt(facts: GraphFacts) -> str | None:
     """The first interrupt at any depth, as ``Graph.find_interrupt`` names it."""
     for n in facts.spec.nodes:
@@ -159,6 +202,12 @@ def _check_inputs(ctx: MethodContext, facts: GraphFacts, mapped: frozenset[str])
 
     def check(key: str, value: Value, where: Context) -> None:
         if key in mapped:
+            shown = get_proper_type(value.shown())
+            if isinstance(shown, Instance) and shown.type.fullname in ("builtins.str",
+                                                                       "builtins.bytes"):
+                fail(api, f'map_over input "{key}" is {show(api, shown)}: map would run once per '
+                     f'character. Pass a list: "{key}": [text]', where, VALUE)
+                return
             if _item_type(api, value.shown()) is None:
                 fail(api, f'map_over input "{key}" needs a list of values, got '
                      f"{show(api, value.shown())}", where, VALUE)
@@ -206,11 +255,13 @@ def run_hook(ctx: MethodContext) -> Type:
     facts = _facts(graph_type)
     if facts is None:
         return _result(ctx, enc, None)
+    _check_sync(ctx, facts, "run")
     where = _first_interrupt(facts)
     if not _is_async(ctx) and where is not None:
         fail(ctx.api, f'SyncRunner cannot run this graph: it contains interrupt "{where}"; '
              "only AsyncRunner supports interrupts. Use AsyncRunner", ctx.context, RUNNER)
     _check_inputs(ctx, facts, frozenset())
+    _check_required(ctx, facts)
     return _result(ctx, enc, facts)
 
 
@@ -223,6 +274,7 @@ def map_hook(ctx: MethodContext) -> Type:
     facts = _facts(graph_type)
     if facts is None:
         return _result(ctx, enc, None)
+    _check_sync(ctx, facts, "map")
     where = _first_interrupt(facts)
     if where is not None:
         fail(api, f'map() cannot run this graph: it contains interrupt "{where}"; run items '
@@ -254,25 +306,36 @@ def getitem_hook(ctx: MethodContext) -> Type:
     key, where = _key(ctx)
     if facts is None or key is None:
         return ctx.default_return_type
-    names = facts.result_names
-    if key not in names:
-        if key in facts.emit_names:
-            why = "it is an emit signal, and results never hold signals"
-        elif facts.spec.selected:
-            why = f"the graph selects only {quoted(names)}"
-        else:
-            why = f"the graph's outputs are {quoted(names)}"
-        fail(ctx.api, f'"{key}" is not an output of the graph ({why}); results hold only '
-             "outputs", where, KEY)
+    if key not in facts.result_names:
+        _unknown_key(ctx, facts, key, where)
         return ctx.default_return_type
     return output_type(ctx.api, facts, key)
 
 
+def _unknown_key(ctx: MethodContext, facts: GraphFacts, key: str, where: Context) -> None:
+    names = facts.result_names
+    if key in facts.emit_names:
+        why = "it is an emit signal, and results never hold signals"
+    elif facts.spec.selected:
+        why = f"the graph selects only {quoted(names)}"
+    else:
+        why = f"the graph's outputs are {quoted(names)}"
+    fail(ctx.api, f'"{key}" is not an output of the graph ({why}); results hold only '
+         "outputs", where, KEY)
+
+
 def get_hook(ctx: MethodContext) -> Type:
-    """``result.get("name", default)``: the output's type, or the default's."""
+    """``result.get("name", default)``: the output's type, or the default's.
+
+    A name the graph never outputs always gives the default, so it is reported like
+    ``result["name"]`` (almost always a typo).
+    """
     facts = _facts(ctx.type)
-    key, _ = _key(ctx)
-    if facts is None or key is None or key not in facts.result_names:
+    key, where = _key(ctx)
+    if facts is None or key is None:
+        return ctx.default_return_type
+    if key not in facts.result_names:
+        _unknown_key(ctx, facts, key, where)
         return ctx.default_return_type
     default: Type = NoneType()
     if len(ctx.arg_types) > 1 and ctx.arg_types[1]:
@@ -304,8 +367,11 @@ def map_getitem_hook(ctx: MethodContext) -> Type:
 def map_get_hook(ctx: MethodContext) -> Type:
     """``many.get("name", default)``: that output per item, or the default."""
     facts = _facts(ctx.type)
-    key, _ = _key(ctx)
-    if facts is None or key is None or key not in facts.result_names:
+    key, where = _key(ctx)
+    if facts is None or key is None:
+        return ctx.default_return_type
+    if key not in facts.result_names:
+        _unknown_key(ctx, facts, key, where)
         return ctx.default_return_type
     default: Type = NoneType()
     if len(ctx.arg_types) > 1 and ctx.arg_types[1]:
