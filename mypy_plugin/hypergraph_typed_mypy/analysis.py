@@ -10,6 +10,7 @@ on the specs and are compared by the callers.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import types
 import warnings
@@ -90,7 +91,7 @@ def stand_in(spec: NodeSpec) -> HyperNode:
     )
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class GraphFacts:
     """What the compiler derives from a graph, by node index (same order as the spec)."""
 
@@ -103,16 +104,16 @@ class GraphFacts:
     answers: tuple[str, ...]
     nested_resume: dict[str, tuple[int, str]]
 
-    @property
+    @functools.cached_property
     def outputs(self) -> tuple[str, ...]:
         """``Graph.outputs``: every node's outputs, in node order, gate decisions included."""
         return tuple(dict.fromkeys(o for n in self.spec.nodes for o in n.output_names))
 
-    @property
+    @functools.cached_property
     def emit_names(self) -> frozenset[str]:
         return frozenset(e for n in self.spec.nodes for e in n.emit)
 
-    @property
+    @functools.cached_property
     def result_names(self) -> tuple[str, ...]:
         """The keys a run's ``values`` can hold (the selection, or non-signal outputs)."""
         if self.spec.selected:
@@ -120,11 +121,11 @@ class GraphFacts:
         emits = self.emit_names
         return tuple(o for o in self.outputs if o not in emits)
 
-    @property
+    @functools.cached_property
     def accepted(self) -> tuple[str, ...]:
         return self.required + self.optional
 
-    @property
+    @functools.cached_property
     def interrupt_outputs(self) -> frozenset[str]:
         """Names ``bind`` refuses: every interrupt's answer, in or out of scope."""
         return frozenset(o for n in self.spec.nodes if n.kind == "interrupt"

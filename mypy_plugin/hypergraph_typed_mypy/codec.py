@@ -58,6 +58,7 @@ class Encoder:
         self._bool = api.named_generic_type("builtins.bool", [])
         self._object = api.named_generic_type("builtins.object", [])
         self._tuple = api.named_generic_type("builtins.tuple", [self._object])
+        self._encoded: dict[int, tuple[object, Type]] = {}
 
     @property
     def marker(self) -> Instance:
@@ -98,7 +99,12 @@ class Encoder:
         if not isinstance(inst, Instance) or not inst.args:
             return typ
         args = [*inst.args[:-1], self._object]
-        attrs = {SPEC_ATTR: self.spec(spec)}
+        # Encoding a large graph is costly: one payload serves every type it is attached to.
+        key = id(spec)
+        cached = self._encoded.get(key)
+        if cached is None or cached[0] is not spec:
+            cached = self._encoded[key] = (spec, self.spec(spec))
+        attrs = {SPEC_ATTR: cached[1]}
         if may_miss:
             attrs[MAY_MISS_ATTR] = self.value(True)
         return Instance(

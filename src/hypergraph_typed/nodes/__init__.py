@@ -9,8 +9,8 @@ from hypergraph_typed.nodes.interrupt import InterruptNode, interrupt
 
 __all__ = [
     "END",
-    "EndType",
     "_EMIT_SENTINEL",
+    "EndType",
     "FunctionNode",
     "GateNode",
     "GraphNode",

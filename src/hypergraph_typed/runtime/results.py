@@ -7,9 +7,9 @@ import enum
 import reprlib
 import secrets
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Union, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, Union, cast, overload
 
-from typing_extensions import Self, TypeAlias, TypeVar
+from typing_extensions import Self, TypeVar
 
 ErrorHandling = Literal["raise", "continue"]
 # Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
