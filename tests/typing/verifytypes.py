@@ -31,7 +31,7 @@ def completeness() -> float:
 def main() -> None:
     minimum = float(sys.argv[1])
     score = completeness()
-    print(f"pyright --verifytypes hypergraph_typed: {score:.1f}% (minimum {minimum:g}%)")
+    print(f"pyright --verifytypes hypergraph_typed: {score:.2f}% (minimum {minimum:g}%)")
     if score < minimum:
         raise SystemExit(
             "Type completeness dropped: annotate the public symbols pyright lists with "
