@@ -16,15 +16,18 @@ import sys
 from typing import Any
 
 # Each row is compared with the row of its baseline runner in the same case: runners
-# with the plain loop, edge checks with checks off, durable stores with memory.
+# with the plain loop, edge checks and progress with both off, durable stores with memory.
 BASELINE_OF = {
     "sync": "baseline", "async": "async-baseline",
     "sync-edges": "sync-off", "async-edges": "async-off",
     "sqlite": "memory", "postgres": "memory",
+    "sync-events": "sync-off", "sync-progress": "sync-off",
+    "async-events": "async-off", "async-progress": "async-off",
 }
 RUNNER_ORDER = (
     "baseline", "async-baseline", "sync", "async", "sync-off", "sync-edges", "async-off",
-    "async-edges", "memory", "sqlite", "postgres",
+    "async-edges", "memory", "sqlite", "postgres", "sync-events", "sync-progress",
+    "async-events", "async-progress",
 )
 
 

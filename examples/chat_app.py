@@ -1,14 +1,15 @@
-"""Durable multi-turn chat over HTTP: FastAPI + the seed's persistent chat graph + SQLite.
+"""Durable multi-turn chat over HTTP: FastAPI, a persistent chat graph, and a checkpointer.
 
 Each conversation is one workflow. A turn is one interrupt: the graph pauses at
 ``wait_for_user`` and the next ``POST /conversations/{id}/messages`` resumes it with only
-the new text. Everything lives in the checkpoint database, so the server can be
-restarted (or killed) between turns without losing a conversation.
+the new text. Everything lives in the checkpoint database (SQLite, or PostgreSQL when
+``HYPERGRAPH_DSN`` is set), so the server can be restarted, or killed, between turns
+without losing a conversation. ``/`` serves a small chat page (``chat_page/``).
 
-    pip install 'hypergraph-typed[app]'
-    CHAT_DB=chat.db PORT=8000 python examples/chat_app.py
+    cd examples
+    CHAT_DB=chat.db uvicorn chat_app:app            # or: python chat_app.py
 
-See docs/chat-app.md for the endpoints and a curl session.
+See docs/chat-app.md for the page, the endpoints and a curl session.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, status
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from hypergraph_typed import (
@@ -36,10 +41,18 @@ from hypergraph_typed import (
     node,
     route,
 )
-from hypergraph_typed.checkpointers import SqliteCheckpointer, StepStatus, WorkflowStatus
+from hypergraph_typed.checkpointers import (
+    Checkpointer,
+    PostgresCheckpointer,
+    SqliteCheckpointer,
+    StepStatus,
+    WorkflowStatus,
+)
 from hypergraph_typed.exceptions import ConcurrentRunError
 
-# -- the graph: the seed's persistent multi-turn chat, with a fake LLM ------------------
+PAGE = Path(__file__).resolve().parent / "chat_page"  # index.html, chat.js, chat.css
+
+# -- the graph: the persistent multi-turn chat from the human-in-the-loop docs ----------
 Messages = list[dict[str, str]]
 GOODBYES = {"bye", "goodbye", "quit", "exit"}
 
@@ -129,6 +142,15 @@ class Conversation(BaseModel):
     waiting_for: Question | None
 
 
+class ConversationSummary(BaseModel):
+    """One line of the conversation list: its id, status, start time and first message."""
+
+    workflow_id: str
+    status: Status
+    created_at: datetime
+    title: str
+
+
 class CheckpointLog(BaseModel):
     """The step records of a conversation, as the checkpointer stores them."""
 
@@ -162,9 +184,18 @@ def from_result(workflow_id: str, result: RunResult) -> Conversation:
     return conversation(workflow_id, result.status.value, messages, waiting)
 
 
-def create_app(db_path: str | None = None) -> FastAPI:
-    """The app on one SQLite checkpoint file (``CHAT_DB``, default ``chat.db``)."""
-    checkpointer = SqliteCheckpointer(db_path or os.environ.get("CHAT_DB", "chat.db"))
+def checkpointer_from_env() -> Checkpointer:
+    """PostgreSQL when ``HYPERGRAPH_DSN`` is set (tables in ``HYPERGRAPH_SCHEMA``), else the
+    SQLite file ``CHAT_DB`` (default ``chat.db``)."""
+    dsn = os.environ.get("HYPERGRAPH_DSN")
+    if dsn:
+        return PostgresCheckpointer(dsn, schema=os.environ.get("HYPERGRAPH_SCHEMA", "hypergraph"))
+    return SqliteCheckpointer(os.environ.get("CHAT_DB", "chat.db"))
+
+
+def create_app(checkpointer: Checkpointer | None = None) -> FastAPI:
+    """The app on ``checkpointer`` (default: ``checkpointer_from_env()``)."""
+    checkpointer = checkpointer if checkpointer is not None else checkpointer_from_env()
     runner = AsyncRunner(checkpointer=checkpointer)
 
     @asynccontextmanager
@@ -196,6 +227,28 @@ def create_app(db_path: str | None = None) -> FastAPI:
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        """The chat page; its script talks to the endpoints below."""
+        return FileResponse(PAGE / "index.html")
+
+    app.mount("/static", StaticFiles(directory=PAGE), name="static")
+
+    @app.get("/conversations")
+    async def conversations() -> list[ConversationSummary]:
+        """The 50 newest conversations, each titled by its first message."""
+        runs = [r for r in await checkpointer.list_runs(limit=None)
+                if r.graph_name == CHAT.name and r.parent_run_id is None][:50]
+        out = []
+        for run in runs:
+            messages: Messages = (await checkpointer.get_state(run.id)).get("messages", [])
+            first = next((m["content"] for m in messages if m["role"] == "user"), "")
+            out.append(ConversationSummary(
+                workflow_id=run.id, status=run.status.value, created_at=run.created_at,
+                title=first if len(first) <= 60 else first[:59] + "…",
+            ))
+        return out
 
     @app.post("/conversations", status_code=status.HTTP_201_CREATED)
     async def start(body: UserMessage) -> Conversation:
@@ -257,11 +310,15 @@ def create_app(db_path: str | None = None) -> FastAPI:
     return app
 
 
+app = create_app()  # ``uvicorn chat_app:app``; the store is opened at startup, not here
+
+
 def main() -> None:
+    """``python chat_app.py``: serve on 127.0.0.1, port ``PORT`` (default 8000)."""
     import uvicorn
 
     port = int(os.environ.get("PORT", "8000"))
-    uvicorn.run(create_app(), host="127.0.0.1", port=port)
+    uvicorn.run(app, host="127.0.0.1", port=port)
 
 
 if __name__ == "__main__":

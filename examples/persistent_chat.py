@@ -1,9 +1,9 @@
 """Durable multi-turn chat: a checkpointer keeps the conversation between calls.
 
-The seed page's "Persistent Multi-Turn with Checkpointer": ``workflow_id`` names the
-conversation, ``shared=["messages"]`` accumulates the history across the cycle,
-``entrypoint="add_user_message"`` skips the question on the first call, and each
-``.run()`` passes only the new ``user_input``. The state lives in a SQLite file, so
+The "Persistent Multi-Turn with Checkpointer" pattern of hypergraph's human-in-the-loop
+page: ``workflow_id`` names the conversation, ``shared=["messages"]`` accumulates the
+history across the cycle, ``entrypoint="add_user_message"`` skips the question on the
+first call, and each ``.run()`` passes only the new ``user_input``. The state lives in a SQLite file, so
 turns may come from different processes (run this script twice with the same
 ``--db`` and ``--workflow``).
 
@@ -117,7 +117,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.say is not None:
         if args.db is None:
             parser.error("--say needs --db so the next turn can find the conversation")
-        result = asyncio.run(say(args.db, args.workflow, args.say))
+        try:
+            result = asyncio.run(say(args.db, args.workflow, args.say))
+        except WorkflowAlreadyCompletedError:
+            raise SystemExit(
+                f"conversation {args.workflow!r} has ended (it said bye); start a new one "
+                "with another --workflow"
+            ) from None
         print(result["messages"][-1]["content"], f"({result.status})")
         return
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,6 +21,7 @@ from typing import Any
 from persistent_chat import CHAT
 
 from hypergraph_typed import AsyncRunner, Graph, interrupt, node
+from hypergraph_typed.exceptions import ConcurrentRunError
 
 PG_DSN = os.environ.get(
     "HYPERGRAPH_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test user=postgres"
@@ -106,6 +107,8 @@ async def main(argv: list[str]) -> dict[str, Any]:
         result = await AsyncRunner(checkpointer=cp).run(
             GRAPHS[graph_name], values, workflow_id=workflow_id
         )
+    except ConcurrentRunError as exc:  # lost a race (AnswerConflictError included)
+        return {"error": "ConcurrentRunError", "type": type(exc).__name__, "message": str(exc)}
     except Exception as exc:
         return {"error": type(exc).__name__, "message": str(exc)}
     finally:

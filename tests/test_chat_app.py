@@ -1,77 +1,26 @@
 """examples/chat_app.py over real HTTP: uvicorn in a subprocess, a real SQLite file.
 
-Each server is started the way the docs say (``python examples/chat_app.py`` with
-``CHAT_DB`` and ``PORT``) and driven with httpx. The restart test kills the process
-between turns and resumes the conversation from a fresh one on the same database.
+Each server is started the way the docs say (``uvicorn chat_app:app`` in examples/, with
+``CHAT_DB``) and driven with httpx. The restart test kills the process between turns
+and resumes the conversation from a fresh one on the same database; with
+``HYPERGRAPH_DSN`` the same app keeps its conversations in PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
+from chat_server import Server
+from checkpoint_backends import PG_DSN
 from hypergraph_typed.checkpointers import SqliteCheckpointer
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "chat_app.py"
-STARTUP_DEADLINE_S = 30.0  # only bounds a broken start; a healthy one takes about a second
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    """One ``python examples/chat_app.py`` process on a free port and the given database."""
-
-    def __init__(self, db: Path, log: Path) -> None:
-        self.port = free_port()
-        self.log = log
-        env = {**os.environ, "CHAT_DB": str(db), "PORT": str(self.port)}
-        with log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, str(EXAMPLE)], env=env, stdout=out, stderr=subprocess.STDOUT,
-            )
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_DEADLINE_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.stop()
-                pytest.fail(f"chat_app exited with {self.proc.returncode}:\n{self.log.read_text()}")
-            try:
-                if self.client.get("/health").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        self.stop()
-        pytest.fail(f"chat_app did not answer on port {self.port}:\n{self.log.read_text()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs, as in a crash."""
-        self.client.close()
-        self.proc.kill()
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        self.client.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +30,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(db: Path) -> Iterator[Server]:
-    srv = Server(db, db.with_suffix(".log"))
+    srv = Server({"CHAT_DB": str(db)}, db.with_suffix(".log"))
     try:
         yield srv
     finally:
@@ -209,13 +158,13 @@ def test_checkpoints_show_the_interrupt_paused_then_completed(
 
 def test_a_restart_between_turns_loses_nothing(tmp_path: Path) -> None:
     db, log = tmp_path / "chat.db", tmp_path / "server.log"
-    first = Server(db, log)
+    first = Server({"CHAT_DB": str(db)}, log, script=True)  # python chat_app.py
     try:
         wid = start(first.client, "Hello!")["workflow_id"]
         before = say(first.client, wid, "Remember me")
     finally:
         first.kill()
-    second = Server(db, log)
+    second = Server({"CHAT_DB": str(db)}, log)
     try:
         assert second.client.get(f"/conversations/{wid}").json() == before
         after = say(second.client, wid, "Still there?")
@@ -244,3 +193,57 @@ def test_simultaneous_messages_each_become_a_turn(server: Server) -> None:
     said = contents(final)[2::2]
     assert sorted(said) == ["m0", "m1", "m2", "m3"]  # all kept, in the order they were served
     assert contents(final)[3::2] == [reply(turn, text) for turn, text in enumerate(said, 2)]
+
+
+def test_the_list_shows_each_conversation_newest_first(tmp_path: Path) -> None:
+    srv = Server({"CHAT_DB": str(tmp_path / "list.db")}, tmp_path / "server.log")
+    try:
+        assert srv.client.get("/conversations").json() == []
+        first = start(srv.client, "First chat")["workflow_id"]
+        second = start(srv.client, "x" * 80)["workflow_id"]
+        say(srv.client, first, "bye")
+        listed = srv.client.get("/conversations").json()
+        assert [(c["workflow_id"], c["status"], c["title"]) for c in listed] == [
+            (second, "paused", "x" * 59 + "…"),
+            (first, "completed", "First chat"),
+        ]
+        assert all(c["created_at"] for c in listed)
+    finally:
+        srv.stop()
+
+
+def test_the_page_and_its_script_are_served(server: Server) -> None:
+    page = server.client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script src="/static/chat.js"></script>' in page.text
+    assert "http" not in page.text.replace("http-equiv", "")  # nothing from another host
+    script = server.client.get("/static/chat.js")
+    assert script.status_code == 200 and "fetch(" in script.text
+
+
+def test_hypergraph_dsn_keeps_conversations_in_postgresql(tmp_path: Path) -> None:
+    schema = "hgt_chat_" + secrets.token_hex(5)
+    env = {"HYPERGRAPH_DSN": PG_DSN, "HYPERGRAPH_SCHEMA": schema,
+           "CHAT_DB": str(tmp_path / "unused.db")}
+    try:
+        first = Server(env, tmp_path / "server.log")
+        try:
+            wid = start(first.client, "Hello!")["workflow_id"]
+            before = say(first.client, wid, "Remember me")
+        finally:
+            first.kill()
+        second = Server(env, tmp_path / "server.log")
+        try:
+            assert second.client.get(f"/conversations/{wid}").json() == before
+            assert say(second.client, wid, "bye")["status"] == "completed"
+        finally:
+            second.stop()
+        assert not (tmp_path / "unused.db").exists()
+        with psycopg.connect(PG_DSN) as conn:
+            row = conn.execute(
+                f'SELECT status FROM "{schema}".runs WHERE id = %s', (wid,)
+            ).fetchone()
+        assert row == ("completed",)
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

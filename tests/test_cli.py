@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import pty
-import re
 import secrets
 import sqlite3
 import subprocess
@@ -26,6 +24,7 @@ import pytest
 from persistent_chat import CHAT
 
 from checkpoint_backends import PG_DSN
+from cli_helpers import failure, ok, on_terminal, rows
 from hypergraph_typed import AsyncRunner, Graph, interrupt, node
 from hypergraph_typed.checkpointers import (
     PostgresCheckpointer,
@@ -94,34 +93,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Db]:
         yield Db(path, cp)
     finally:
         cp.close()
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hypergraph_typed.cli", *map(str, args)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )
-
-
-def ok(*args: str | Path) -> str:
-    proc = cli(*args)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
-    return proc.stdout
-
-
-def failure(*args: str | Path) -> str:
-    """The error message of a command that must fail with exit code 2 and no output."""
-    proc = cli(*args)
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert proc.stdout == ""
-    return proc.stderr
-
-
-def rows(out: str) -> list[list[str]]:
-    """The cells of a plain-text table (lines indented by two spaces, split on 2+ spaces)."""
-    return [re.split(r"\s{2,}", line.strip()) for line in out.splitlines()
-            if line.startswith("  ")]
 
 
 # -- runs ------------------------------------------------------------------------------
@@ -229,7 +200,8 @@ def test_show_a_paused_chat_with_its_pending_question(db: Db) -> None:
 
 def test_show_json_has_run_pending_and_state_keys(db: Db) -> None:
     data = json.loads(ok("--db", db.path, "show", "chat-open", "--json"))
-    assert set(data) == {"run", "pending", "state_keys"}
+    assert set(data) == {"run", "errors", "pending", "state_keys"}
+    assert data["errors"] == []
     assert data["run"] == json.loads(json.dumps(db.cp.get_run("chat-open").to_dict()))  # type: ignore[union-attr]
     assert data["pending"] == {
         "node_name": "wait_for_user",
@@ -308,26 +280,7 @@ def test_the_installed_script_is_the_same_command(db: Db) -> None:
 
 
 def test_a_terminal_gets_rich_tables(db: Db) -> None:
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm-256color"}
-    env.pop("NO_COLOR", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "hypergraph_typed.cli", "--db", str(db.path), "runs"],
-        stdout=follower, stderr=subprocess.PIPE, env=env, timeout=60, check=False,
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the pty is drained
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    out = b"".join(chunks).decode()
-    assert proc.returncode == 0, proc.stderr
+    out = on_terminal("--db", db.path, "runs")
     assert "─" in out  # the table rule
     assert "\x1b[" in out  # colours
     assert "chat-ended" in out and "completed" in out

@@ -99,7 +99,10 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def lines_of(capsys: pytest.CaptureFixture[str]) -> list[str]:
-    return capsys.readouterr().out.splitlines()
+    """The progress lines, which go to stderr; stdout stays the program's own."""
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err.splitlines()
 
 
 # -- non-tty -------------------------------------------------------------------------------
@@ -116,12 +119,12 @@ def test_non_tty_lines_for_a_run(utc: None, capsys: pytest.CaptureFixture[str]) 
     assert p.mode == "non-tty"
     assert lines_of(capsys) == [
         "[22:13:21] ▶ fetch started",
-        "[22:13:22] ✓ fetch completed",
+        "[22:13:22] ✓ fetch completed · 1 node done",
         "[22:13:23] ▶ parse started",
-        "[22:13:24] ✓ parse completed (cached)",
+        "[22:13:24] ✓ parse completed (cached) · 2 nodes done",
         "[22:13:25] ▶ store started",
-        "[22:13:26] ✗ store FAILED",
-        "[22:13:27] ✗ pipeline failed: boom",
+        "[22:13:26] ✗ store FAILED: boom · 3 nodes done, 1 failed",
+        "[22:13:27] ✗ pipeline failed: boom · 3 nodes done, 1 failed",
     ]
 
 
@@ -138,9 +141,9 @@ def test_non_tty_nested_nodes_use_path_names(utc: None, capsys: pytest.CaptureFi
     assert [line[11:] for line in lines_of(capsys)] == [
         "▶ inner started",
         "▶ inner/step started",
-        "✓ inner/step completed",
-        "✓ inner completed",
-        "✓ outer completed!",
+        "✓ inner/step completed · 1 node done",
+        "✓ inner completed · 2 nodes done",
+        "✓ outer completed! · 2 nodes done",
     ]
 
 
@@ -154,7 +157,7 @@ def test_non_tty_paused_and_unnamed(utc: None, capsys: pytest.CaptureFixture[str
     ))
     s.run_end("R", None, status=RunStatus.PAUSED)
     feed(RichProgressProcessor(force_mode="non-tty"), s)
-    assert [line[11:] for line in lines_of(capsys)] == ["▶ ask started", "‖ Run paused"]
+    assert [line[11:] for line in lines_of(capsys)] == ["▶ ask started", "‖ Run paused · 0 nodes done"]
 
 
 def _map_seq(size: int, graph: str | None, failing: frozenset[int] = frozenset()) -> Seq:
@@ -177,12 +180,12 @@ def test_non_tty_map_prints_milestones_only(utc: None, capsys: pytest.CaptureFix
     feed(RichProgressProcessor(force_mode="non-tty"), _map_seq(8, "batch", failing=frozenset({3})))
     out = [line[11:] for line in lines_of(capsys)]
     assert out == [
-        "◈ batch: 12% (1/8)",
+        "◈ batch: 10% (1/8)",
         "◈ batch: 25% (2/8)",
-        "◈ batch: 50% (4/8)",
-        "◈ batch: 75% (6/8)",
-        "◈ batch: 100% (8/8)",
-        "✓ batch completed!",
+        "◈ batch: 50% (4/8, 1 failed)",
+        "◈ batch: 75% (6/8, 1 failed)",
+        "◈ batch: 100% (8/8, 1 failed)",
+        "✓ batch completed! · 8 nodes done, 1 failed; 8 map items, 1 failed",
     ]
 
 
@@ -191,10 +194,10 @@ def test_non_tty_map_prints_once_when_several_milestones_pass(
 ) -> None:
     feed(RichProgressProcessor(force_mode="non-tty"), _map_seq(3, None))
     assert [line[11:] for line in lines_of(capsys)] == [
-        "◈ Run: 33% (1/3)",
-        "◈ Run: 66% (2/3)",
+        "◈ Run: 25% (1/3)",
+        "◈ Run: 50% (2/3)",
         "◈ Run: 100% (3/3)",
-        "✓ Run completed!",
+        "✓ Run completed! · 3 nodes done; 3 map items",
     ]
 
 
@@ -208,7 +211,7 @@ def test_new_top_level_run_resets_state(utc: None, capsys: pytest.CaptureFixture
     s.run_end("I0", "batch", parent="M")
     feed(RichProgressProcessor(force_mode="non-tty"), s)
     assert [line[11:] for line in lines_of(capsys)] == [
-        "▶ solo started", "✓ solo completed", "✓ second completed!",
+        "▶ solo started", "✓ solo completed · 1 node done", "✓ second completed! · 1 node done",
     ]
 
 
@@ -277,7 +280,7 @@ def test_tty_one_bar_per_node_with_stats() -> None:
     feed(p, _run_with_repeats())
     assert p.mode == "tty"
     final = screen(buf.getvalue())
-    assert final[-1] == "✗ pipe failed: boom"
+    assert final[-1] == "✗ pipe failed: boom · 5 nodes done, 1 failed"
     bars = final[:-1]
     assert len(bars) == 3
     assert re.fullmatch(r"a +━+ 3 2✓ 1◉ ~30ms", bars[0]), bars
@@ -289,14 +292,14 @@ def test_tty_transient_clears_bars() -> None:
     p, buf = tty_processor(transient=True)
     feed(p, _run_with_repeats())
     assert "a ━" in buf.getvalue()  # bars were drawn while running
-    assert screen(buf.getvalue()) == ["✗ pipe failed: boom"]
+    assert screen(buf.getvalue()) == ["✗ pipe failed: boom · 5 nodes done, 1 failed"]
 
 
 def test_tty_map_bar_with_items_nested_under_it() -> None:
     p, buf = tty_processor()
     feed(p, _map_seq(4, "batch", failing=frozenset({2})))
     final = screen(buf.getvalue())
-    assert final[-1] == "✓ batch completed!"
+    assert final[-1] == "✓ batch completed! · 4 nodes done, 1 failed; 4 map items, 1 failed"
     assert len(final) == 3
     assert re.fullmatch(r"◈ batch +━+ 4/4 3✓ 1✗ ~5ms", final[0]), final
     assert re.fullmatch(r"  work +━+ 4/4 3✓ 1✗ ~10ms", final[1]), final
@@ -314,7 +317,7 @@ def test_tty_nested_graph_nodes_are_indented() -> None:
     p, buf = tty_processor()
     feed(p, s)
     final = screen(buf.getvalue())
-    assert final[-1] == "‖ outer paused"
+    assert final[-1] == "‖ outer paused · 2 nodes done"
     assert re.fullmatch(r"inner +━+ 1 1✓ ~12ms", final[0]), final
     assert re.fullmatch(r"  step +━+ 1 1✓ ~10ms", final[1]), final
 
@@ -331,8 +334,8 @@ def test_tty_second_run_starts_with_fresh_bars() -> None:
     feed(p, s)
     final = screen(buf.getvalue())
     assert [line.split(" ")[0] for line in final] == ["alpha", "✓", "beta", "✓"]
-    assert final[1] == "✓ first completed!"
-    assert final[3] == "✓ second completed!"
+    assert final[1] == "✓ first completed! · 1 node done"
+    assert final[3] == "✓ second completed! · 1 node done"
 
 
 def test_shutdown_stops_a_live_display_left_open() -> None:
@@ -352,7 +355,7 @@ def test_notebook_mode_draws_live_bars() -> None:
     p = RichProgressProcessor(force_mode="notebook", console=console)
     assert p.mode == "notebook"
     feed(p, _run_with_repeats())
-    assert screen(buf.getvalue())[-1] == "✗ pipe failed: boom"
+    assert screen(buf.getvalue())[-1] == "✗ pipe failed: boom · 5 nodes done, 1 failed"
     assert any(line.startswith("a ━") for line in screen(buf.getvalue()))
 
 
@@ -391,13 +394,18 @@ def test_unknown_mode_is_rejected() -> None:
         RichProgressProcessor(force_mode="fancy")  # type: ignore[arg-type]
 
 
-def test_live_modes_need_rich_with_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_modes_without_rich_print_plain_lines(
+    utc: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "rich", None)
     monkeypatch.setitem(sys.modules, "rich.console", None)
     for mode in ("tty", "notebook"):
-        with pytest.raises(ImportError, match=r"pip install .*rich.*force_mode='non-tty'"):
-            RichProgressProcessor(force_mode=mode)  # type: ignore[arg-type]
-    assert RichProgressProcessor(force_mode="non-tty").mode == "non-tty"
+        p = RichProgressProcessor(force_mode=mode)  # type: ignore[arg-type]
+        assert p.mode == "non-tty"
+        feed(p, _run_with_repeats())
+        lines = [line[11:] for line in lines_of(capsys)]
+        assert lines[-1] == "✗ pipe failed: boom · 5 nodes done, 1 failed"
+        assert "✓ a completed (cached) · 3 nodes done" in lines
 
 
 def test_tty_average_uses_readable_units() -> None:
@@ -405,9 +413,11 @@ def test_tty_average_uses_readable_units() -> None:
     s.run_start("R", "pipe")
     s.node("f", "fast", "R", "pipe", ms=0.4)
     s.node("w", "slow", "R", "pipe", ms=2500.0)
+    s.node("t", "tiny", "R", "pipe", ms=0.04)
     s.run_end("R", "pipe")
     p, buf = tty_processor()
     feed(p, s)
     final = screen(buf.getvalue())
     assert re.fullmatch(r"fast +━+ 1 1✓ ~0\.4ms", final[0]), final
+    assert re.fullmatch(r"tiny +━+ 1 1✓ ~40µs", final[2]), final
     assert re.fullmatch(r"slow +━+ 1 1✓ ~2\.5s", final[1]), final

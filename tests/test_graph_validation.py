@@ -11,6 +11,7 @@ from hypergraph_typed import (
     FunctionNode,
     Graph,
     GraphConfigError,
+    SyncRunner,
     ifelse,
     interrupt,
     node,
@@ -187,10 +188,12 @@ class TestNaming:
             Graph([make_y, inner.as_node()])
         assert "as_node(name=" in str(exc.value)
 
-    def test_graph_node_name_equal_to_own_output_is_error(self) -> None:
+    def test_graph_node_named_like_its_own_output_is_accepted(self) -> None:
+        # As in hypergraph: only another node's output collides with a GraphNode's name.
         inner = Graph([make_z], name="z")
-        with pytest.raises(GraphConfigError, match=r"GraphNode 'z'"):
-            Graph([inner.as_node()])
+        g = Graph([make_y, inner.as_node()])
+        assert list(g.nodes) == ["make_y", "z"]
+        assert SyncRunner().run(g, {"x": 2})["z"] == make_z.func(make_y.func(2))
 
 
 # ---------------------------------------------------------------------------

@@ -10,14 +10,26 @@ import pytest
 from hypergraph_typed import END, Graph, ifelse, interrupt, node, route
 from hypergraph_typed.graph.mermaid import quote, to_mermaid
 
+BOUNDARY = re.compile(r"^(in_|out_|sh_|hg_START)|--> (out_|sh_)")
 
-def body(g: Graph, **kw: object) -> list[str]:
+
+def statements(g: Graph, **kw: object) -> list[str]:
     """The diagram's statements, without the header and class definitions."""
     text = g.to_mermaid(**kw)  # type: ignore[arg-type]
     return [
         line.strip() for line in text.splitlines()
         if line.strip() and not line.strip().startswith(("flowchart", "classDef", "%%"))
     ]
+
+
+def body(g: Graph, **kw: object) -> list[str]:
+    """The nodes and the edges between them (no start marker, inputs, outputs, shared)."""
+    return [line for line in statements(g, **kw) if not BOUNDARY.search(line.split("(")[0])]
+
+
+def boundary(g: Graph, **kw: object) -> list[str]:
+    """The start marker, inputs, outputs and shared values, with their edges."""
+    return [line for line in statements(g, **kw) if BOUNDARY.search(line.split("(")[0])]
 
 
 @node(output_name="doubled")
@@ -52,7 +64,10 @@ def test_header_direction_and_class_definitions() -> None:
     assert lines[0] == "flowchart LR"
     assert lines[1].strip() == "%% Graph: pipeline"
     defs = {line.split()[1] for line in lines if line.strip().startswith("classDef")}
-    assert defs == {"function", "gate", "interrupt", "graphnode", "endnode"}
+    assert defs == {
+        "function", "gate", "interrupt", "graphnode", "endnode", "startnode", "input", "output",
+        "shared",
+    }
     assert text.endswith("\n")
     assert Graph([double]).to_mermaid() == to_mermaid(Graph([double]))
 
@@ -69,8 +84,8 @@ def test_route_gate_with_dashed_edges_to_targets_and_end() -> None:
     lines = body(Graph([double, decide, retry]))
     assert 'n_decide{"decide"}:::gate' in lines
     assert 'hg_END(["END"]):::endnode' in lines
-    assert 'n_decide -.->|"try again (fallback)"| n_retry' in lines
-    assert 'n_decide -.->|"give up"| hg_END' in lines
+    assert 'n_decide -.->|"retry: try again (fallback)"| n_retry' in lines
+    assert 'n_decide -.->|"END: give up"| hg_END' in lines
     assert 'n_double -->|"doubled"| n_decide' in lines
 
 
@@ -88,7 +103,7 @@ def test_ifelse_labels_its_branches() -> None:
     assert 'n_is_big -.->|"False"| hg_END' in lines
 
 
-def test_route_without_descriptions_has_unlabelled_dashed_edges() -> None:
+def test_route_without_descriptions_labels_edges_with_the_decision() -> None:
     @route(targets=["left", "right"])
     def pick(doubled: int) -> str:
         return "left"
@@ -102,7 +117,7 @@ def test_route_without_descriptions_has_unlabelled_dashed_edges() -> None:
         return 2
 
     lines = body(Graph([double, pick, left, right]))
-    assert "n_pick -.-> n_left" in lines and "n_pick -.-> n_right" in lines
+    assert 'n_pick -.->|"left"| n_left' in lines and 'n_pick -.->|"right"| n_right' in lines
     assert not any("hg_END" in line for line in lines)  # no END node without an END target
 
 
@@ -194,8 +209,8 @@ def test_cycle_renders_both_directions() -> None:
 
     lines = body(Graph([step, again], entrypoint="step"))
     assert 'n_step -->|"count"| n_again' in lines
-    assert "n_again -.-> n_step" in lines
-    assert "n_again -.-> hg_END" in lines
+    assert 'n_again -.->|"step"| n_step' in lines
+    assert 'n_again -.->|"END"| hg_END' in lines
 
 
 def test_hidden_nodes_are_left_out_unless_asked() -> None:
@@ -251,7 +266,86 @@ def test_unicode_identifier_names_keep_their_label() -> None:
 
 
 def test_empty_graph_is_just_the_header() -> None:
-    assert body(Graph([])) == []
+    assert statements(Graph([])) == []
+
+
+# -- where a run starts and what it exchanges ------------------------------------------------
+def test_inputs_feed_their_readers_and_outputs_come_from_their_producers() -> None:
+    @node(output_name="text")
+    def render(report: str, style: str = "plain") -> str:
+        return style + report
+
+    g = Graph([double, summarize, report, render]).bind(y=1)
+    assert boundary(g) == [
+        'in_x[/"x"/]:::input',
+        "in_x --> n_double",
+        'in_y[/"y (bound)"/]:::input',
+        "in_y --> n_summarize",
+        'in_style[/"style (optional)"/]:::input',
+        "in_style --> n_render",
+        'out_text[\\"text"\\]:::output',
+        "n_render --> out_text",
+    ]
+
+
+def test_selected_outputs_are_the_ones_drawn() -> None:
+    g = Graph([double, summarize, report]).select("total")
+    assert [line for line in boundary(g) if "out_" in line] == [
+        'out_total[\\"total"\\]:::output', "n_summarize --> out_total",
+    ]
+
+
+def test_entrypoints_are_marked_with_a_start_node() -> None:
+    @node(output_name="count")
+    def step(count: int = 0) -> int:
+        return count + 1
+
+    @route(targets=["step", END])
+    def again(count: int = 0) -> object:
+        return END if count > 3 else "step"
+
+    assert boundary(Graph([step, again], entrypoint="step")) == [
+        'hg_START(["start"]):::startnode', "hg_START --> n_step",
+    ]
+    assert boundary(Graph([double, summarize])) == [
+        'in_x[/"x"/]:::input', "in_x --> n_double", 'in_y[/"y"/]:::input',
+        "in_y --> n_summarize", 'out_total[\\"total"\\]:::output', "n_summarize --> out_total",
+        'out_count[\\"count"\\]:::output', "n_summarize --> out_count",
+    ]  # no entrypoint configured: no start marker
+
+
+def test_nested_entrypoints_are_marked_inside_their_subgraph() -> None:
+    @node(output_name="count")
+    def step(count: int = 0) -> int:
+        return count + 1
+
+    @route(targets=["step", END])
+    def again(count: int = 0) -> object:
+        return END if count > 3 else "step"
+
+    inner = Graph([step, again], entrypoint="step", name="loop")
+    lines = statements(Graph([inner.as_node()]))
+    assert 'n_loop__hg_START(["start"]):::startnode' in lines
+    assert "n_loop__hg_START --> n_loop__n_step" in lines
+
+
+def test_shared_values_sit_between_writers_and_readers() -> None:
+    @node(output_name="messages")
+    def ask(messages: list[str]) -> list[str]:
+        return [*messages, "question"]
+
+    @node(output_name="messages")
+    def answer(messages: list[str]) -> list[str]:
+        return [*messages, "answer"]
+
+    g = Graph([ask, answer], shared=["messages"], edges=[(ask, answer)])
+    assert boundary(g) == [
+        'sh_messages[("messages")]:::shared',
+        "n_ask --> sh_messages", "sh_messages --> n_ask",
+        "n_answer --> sh_messages", "sh_messages --> n_answer",
+        'in_messages[/"messages"/]:::input',
+        "in_messages --> sh_messages",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,21 @@ def second(y: int) -> int:
     return y
 
 
+@node(output_name="messages")
+def ask(messages: list[str], tone: str = "kind") -> list[str]:
+    return [*messages, tone]
+
+
+@node(output_name="messages")
+def reply(messages: list[str], model: str) -> list[str]:
+    return [*messages, model]
+
+
+@node(output_name="last")
+def last_message(messages: list[str]) -> str:
+    return messages[-1]
+
+
 def build_graphs() -> dict[str, Graph]:
     inner = Graph([double, summarize], name="inner")
     middle = Graph([inner.as_node(), write_report], name="middle")
@@ -115,17 +130,22 @@ def build_graphs() -> dict[str, Graph]:
             café,
         ], name='odd "graph" <name> & co'),
         "explicit": Graph([first, second], edges=[(first, second)]),
+        "shared": Graph(
+            [ask, reply, last_message], shared=["messages"],
+            edges=[(ask, reply), (reply, last_message)], entrypoint="ask",
+        ).bind(model="small"),
+        "selected": Graph([double, summarize, write_report]).select("total"),
         "empty": Graph([]),
     }
 
 
 # -- rendering -------------------------------------------------------------------------------
 def _missing_tool() -> str | None:
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if shutil.which("node") is None:
         return "node is not installed"
-    if not Path(chromium).exists():
-        return f"Chromium not found at {chromium} (apt-get install chromium)"
+    if chromium is None or not Path(chromium).exists():
+        return "Chromium not found (apt-get install chromium, or set CHROMIUM)"
     if not (RENDER_DIR / "node_modules" / "mermaid" / "dist" / "mermaid.min.js").exists():
         return "mermaid is not installed: run `npm ci` in tests/mermaid_render"
     return None
@@ -161,8 +181,13 @@ class Drawing:
     clusters: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
     edges: list[tuple[str, set[str], str]] = field(default_factory=list)  # data-id, classes, label
 
-    def id_of(self, text: str) -> str:
-        found = [i for i, (t, _) in {**self.nodes, **self.clusters}.items() if t == text]
+    def id_of(self, text: str | tuple[str, str]) -> str:
+        """The id of the one element labelled ``text`` (or ``(text, class)``)."""
+        label, kind = text if isinstance(text, tuple) else (text, None)
+        found = [
+            i for i, (t, classes) in {**self.nodes, **self.clusters}.items()
+            if t == label and (kind is None or kind in classes)
+        ]
         assert len(found) == 1, f"expected one element labelled {text!r}, found {found}"
         return found[0]
 
@@ -197,11 +222,14 @@ def read_svg(svg: str) -> Drawing:
     return d
 
 
+End = str | tuple[str, str]  # an element's label, or (label, class) where labels repeat
+
+
 @dataclass
 class Expected:
     nodes: list[tuple[str, str]] = field(default_factory=list)  # (label, class)
     clusters: list[str] = field(default_factory=list)
-    edges: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # src, dst, style, label
+    edges: list[tuple[End, End, str, str | None]] = field(default_factory=list)  # src, dst, style, label
 
 
 def _kind(n: Any) -> str:
@@ -237,16 +265,64 @@ def expected_from_structure(g: Graph, exp: Expected) -> None:
             signals = ", ".join(w for w in dst.wait_for if w in src.outputs)
             exp.edges.append((label(e.src), label(e.dst), "edge-thickness-thick", signals))
     for gate_i, targets in s.gate_targets.items():
+        gate = s.nodes[gate_i]
         for t in targets:
-            exp.edges.append((label(gate_i), label(t), "edge-pattern-dotted", None))
-        if END in s.nodes[gate_i].targets:  # type: ignore[attr-defined]
-            exp.edges.append((label(gate_i), "END", "edge-pattern-dotted", None))
+            exp.edges.append((label(gate_i), label(t), "edge-pattern-dotted", _decision(gate, s.nodes[t].name)))
+        if END in gate.targets:  # type: ignore[attr-defined]
+            exp.edges.append((label(gate_i), "END", "edge-pattern-dotted", _decision(gate, END)))
     if ends:
         exp.nodes.append(("END", "endnode"))
+    for name in g.entrypoints_config or ():
+        exp.edges.append((("start", "startnode"), label(s.index[name]), "edge-pattern-solid", ""))
+    if g.entrypoints_config:
+        exp.nodes.append(("start", "startnode"))
+    for value in g.shared:
+        exp.nodes.append((value, "shared"))
+        for i, n in enumerate(s.nodes):
+            if value in n.outputs:
+                exp.edges.append((label(i), (value, "shared"), "edge-pattern-solid", ""))
+            if value in n.inputs:
+                exp.edges.append(((value, "shared"), label(i), "edge-pattern-solid", ""))
+
+
+def _decision(gate: Any, target: object) -> str | None:
+    """The decision that leads to ``target`` (a route's label starts with it)."""
+    if hasattr(gate, "when_true"):
+        return None  # @ifelse: labelled True/False, checked in the text tests
+    return "END" if target is END else str(target)
+
+
+def expected_boundary(g: Graph, exp: Expected) -> None:
+    """The top-level graph's inputs feeding their readers, and its outputs."""
+    s = g.structure
+    spec = g.inputs
+    for name in spec.all:
+        note = " (bound)" if name in spec.bound else " (optional)" if name in spec.optional else ""
+        exp.nodes.append((name + note, "input"))
+        readers: list[End] = (
+            [(name, "shared")] if name in g.shared
+            else [_label(n) for n in s.nodes if name in n.inputs]
+        )
+        for reader in readers:
+            exp.edges.append(((name + note, "input"), reader, "edge-pattern-solid", ""))
+    for name in g.selected or g.leaf_outputs:
+        producers = [n for n in s.nodes if name in n.outputs]
+        if name in g.shared or name.startswith("_") or not producers:
+            continue
+        exp.nodes.append((name, "output"))
+        for n in producers:
+            exp.edges.append((_label(n), (name, "output"), "edge-pattern-solid", ""))
+
+
+def _label(n: Any) -> str:
+    if isinstance(n, GraphNode) and n.map_config is not None:
+        return f"{n.name} (map over {', '.join(n.map_config[0])})"
+    return str(n.name)
 
 
 GRAPH_NAMES = [
-    "chain", "gates", "interrupt_and_ordering", "nested", "cycle", "names", "explicit", "empty",
+    "chain", "gates", "interrupt_and_ordering", "nested", "cycle", "names", "explicit", "shared",
+    "selected", "empty",
 ]
 
 
@@ -256,10 +332,13 @@ def test_every_node_and_edge_is_drawn(rendered: dict[str, tuple[Graph, str]], na
     drawing = read_svg(svg)
     exp = Expected()
     expected_from_structure(graph, exp)
+    expected_boundary(graph, exp)
 
-    assert sorted(t for t, _ in drawing.nodes.values()) == sorted(t for t, _ in exp.nodes)
+    assert sorted(t for t, _ in drawing.nodes.values()) == sorted(t for t, _ in exp.nodes), (
+        graph.to_mermaid()
+    )
     for text, kind in exp.nodes:
-        _, classes = drawing.nodes[drawing.id_of(text)]
+        _, classes = drawing.nodes[drawing.id_of((text, kind))]
         assert kind in classes, (text, classes)
     assert sorted(t for t, _ in drawing.clusters.values()) == sorted(exp.clusters)
     for text in exp.clusters:
@@ -271,7 +350,7 @@ def test_every_node_and_edge_is_drawn(rendered: dict[str, tuple[Graph, str]], na
         match = next(
             (e for e in unused
              if re.fullmatch(rf"L_{re.escape(a)}_{re.escape(b)}_\d+", e[0]) and style in e[1]
-             and (text is None or e[2] == text)),
+             and (text is None or e[2] == text or e[2].startswith(f"{text}: "))),
             None,
         )
         assert match is not None, f"edge {src} -> {dst} ({style}, {text!r}) not drawn: {unused}"
@@ -288,5 +367,8 @@ def test_the_graphs_cover_every_kind(rendered: dict[str, tuple[Graph, str]]) -> 
         kinds |= {k for _, classes in d.nodes.values() for k in classes}
         kinds |= {k for _, classes in d.clusters.values() for k in classes}
         styles |= {s for _, classes, _ in d.edges for s in classes}
-    assert {"function", "gate", "interrupt", "endnode", "dashed-box"} <= kinds
+    assert {
+        "function", "gate", "interrupt", "endnode", "dashed-box", "startnode", "input", "output",
+        "shared",
+    } <= kinds
     assert {"edge-pattern-solid", "edge-pattern-dotted", "edge-thickness-thick"} <= styles

@@ -21,12 +21,14 @@ from hypergraph_typed import (
     END,
     FunctionNode,
     GateNode,
+    Graph,
     GraphNode,
     HyperNode,
     IfElseNode,
     InterruptNode,
     RenameError,
     RouteNode,
+    SyncRunner,
     ifelse,
     interrupt,
     node,
@@ -182,12 +184,28 @@ class TestDecorator:
         m = FunctionNode(plain_add, output_name="s", cache=True)
         assert m.cache is True and m.hide is False
 
-    def test_varargs_are_not_inputs(self) -> None:
+    def test_varargs_are_inputs_named_as_in_hypergraph(self) -> None:
         @node(output_name="out")
         def f(a: int, *args: int, b: int = 1, **kwargs: int) -> int:
+            return a + sum(args) + b + sum(kwargs.values())
+
+        assert f.inputs == ("a", "args", "b", "kwargs")
+        assert f.defaults == {"b": 1}
+        assert not f.has_default_for("args") and not f.has_default_for("kwargs")
+        assert f.parameter_annotations["args"] is int
+        assert Graph([f]).inputs.required == ("a", "args", "kwargs")
+        # Values are passed by keyword, as hypergraph calls nodes: ``**kwargs`` collects
+        # the ``args`` and ``kwargs`` values under those names.
+        seen: dict[str, object] = {}
+
+        @node(output_name="out")
+        def spy(a: int, **kwargs: object) -> int:
+            seen.update(kwargs)
             return a
 
-        assert f.inputs == ("a", "b")
+        assert spy.inputs == ("a", "kwargs")
+        assert SyncRunner().run(Graph([spy]), {"a": 1, "kwargs": {"k": 2}})["out"] == 1
+        assert seen == {"kwargs": {"k": 2}}
 
     def test_no_validation_of_names_at_construction(self) -> None:
         # Names are validated by Graph, not by the node.

@@ -453,8 +453,16 @@ class TestGateCallAndRename:
             assert (r.name, r.inputs, r.outputs, r.targets) == (g.name, g.inputs, g.outputs, g.targets)
 
     def test_repr_after_rename(self) -> None:
+        # As hypergraph shows it: the function, then the name it goes by.
         assert repr(route(["a", END])(choose).with_name("pick")) == (
-            "RouteNode(pick, targets=['a', 'END'])"
+            "RouteNode(choose as 'pick', targets=['a', 'END'])"
+        )
+        assert repr(route(["a", END], name="my_gate")(choose)) == (
+            "RouteNode(choose as 'my_gate', targets=['a', 'END'])"
+        )
+        assert repr(route(["a", END])(choose)) == "RouteNode(choose, targets=['a', 'END'])"
+        assert repr(ifelse("a", END)(is_big).with_name("big")) == (
+            "IfElseNode(is_big as 'big', true=a, false=END)"
         )
 
 

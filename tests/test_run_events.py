@@ -999,6 +999,13 @@ def test_processors_do_not_change_results(h: Harness) -> None:
 LINE = re.compile(r"^\[\d\d:\d\d:\d\d\] (.*)$")
 
 
+def progress_err(capsys: pytest.CaptureFixture[str]) -> str:
+    """The progress lines, which go to stderr; the program's stdout stays empty."""
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err
+
+
 def progress_lines(out: str) -> list[str]:
     lines = [ln for ln in out.splitlines() if ln.strip()]
     texts = []
@@ -1011,9 +1018,9 @@ def progress_lines(out: str) -> list[str]:
 
 def test_progress_lines_for_a_run(h: Harness, capsys: pytest.CaptureFixture[str]) -> None:
     h.run(linear(), x=1, event_processors=[RichProgressProcessor(force_mode="non-tty")])
-    assert progress_lines(capsys.readouterr().out) == [
-        "▶ inc started", "✓ inc completed", "▶ dbl started", "✓ dbl completed",
-        "✓ g completed!",
+    assert progress_lines(progress_err(capsys)) == [
+        "▶ inc started", "✓ inc completed · 1 node done", "▶ dbl started",
+        "✓ dbl completed · 2 nodes done", "✓ g completed! · 2 nodes done",
     ]
 
 
@@ -1022,15 +1029,16 @@ def test_progress_lines_unnamed_failed_and_nested(
 ) -> None:
     p = RichProgressProcessor(force_mode="non-tty")
     h.run(Graph([inc, bad]), x=1, event_processors=[p], error_handling="continue")
-    assert progress_lines(capsys.readouterr().out) == [
-        "▶ inc started", "✓ inc completed", "▶ bad started", "✗ bad FAILED",
-        "✗ Run failed: bad value 2",
+    assert progress_lines(progress_err(capsys)) == [
+        "▶ inc started", "✓ inc completed · 1 node done", "▶ bad started",
+        "✗ bad FAILED: bad value 2 · 2 nodes done, 1 failed",
+        "✗ Run failed: bad value 2 · 2 nodes done, 1 failed",
     ]
     inner = Graph([inc], name="inner")
     h.run(Graph([inner.as_node()], name="outer"), x=1, event_processors=[p])
-    assert progress_lines(capsys.readouterr().out) == [
-        "▶ inner started", "▶ inner/inc started", "✓ inner/inc completed",
-        "✓ inner completed", "✓ outer completed!",
+    assert progress_lines(progress_err(capsys)) == [
+        "▶ inner started", "▶ inner/inc started", "✓ inner/inc completed · 1 node done",
+        "✓ inner completed · 2 nodes done", "✓ outer completed! · 2 nodes done",
     ]
 
 
@@ -1046,25 +1054,28 @@ def test_progress_line_for_a_cached_node(kind: str, capsys: pytest.CaptureFixtur
     g = Graph([slow_inc], name="c")
     h.run(g, x=1, event_processors=[p])
     h.run(g, x=1, event_processors=[p])
-    assert progress_lines(capsys.readouterr().out) == [
-        "▶ slow_inc started", "✓ slow_inc completed", "✓ c completed!",
-        "▶ slow_inc started", "✓ slow_inc completed (cached)", "✓ c completed!",
+    assert progress_lines(progress_err(capsys)) == [
+        "▶ slow_inc started", "✓ slow_inc completed · 1 node done",
+        "✓ c completed! · 1 node done",
+        "▶ slow_inc started", "✓ slow_inc completed (cached) · 1 node done",
+        "✓ c completed! · 1 node done",
     ]
 
 
 def test_progress_line_for_a_pause(capsys: pytest.CaptureFixture[str]) -> None:
     arun(BLOG, prompt="p", event_processors=[RichProgressProcessor(force_mode="non-tty")])
-    assert progress_lines(capsys.readouterr().out) == [
-        "▶ write started", "✓ write completed", "▶ approval started", "‖ blog paused",
+    assert progress_lines(progress_err(capsys)) == [
+        "▶ write started", "✓ write completed · 1 node done", "▶ approval started",
+        "‖ blog paused · 1 node done",
     ]
 
 
 def test_progress_milestones_for_a_map(h: Harness, capsys: pytest.CaptureFixture[str]) -> None:
     h.map(linear(), x=[1, 2, 3, 4], map_over="x",
           event_processors=[RichProgressProcessor(force_mode="non-tty")])
-    assert progress_lines(capsys.readouterr().out) == [
+    assert progress_lines(progress_err(capsys)) == [
         "◈ g: 25% (1/4)", "◈ g: 50% (2/4)", "◈ g: 75% (3/4)", "◈ g: 100% (4/4)",
-        "✓ g completed!",
+        "✓ g completed! · 8 nodes done; 4 map items",
     ]
 
 
@@ -1074,7 +1085,7 @@ def test_progress_milestones_for_a_map_over_graph_node(
     inner = Graph([inc], name="inner")
     h.run(Graph([inner.as_node().map_over("x")], name="outer"), x=[1, 2],
           event_processors=[RichProgressProcessor(force_mode="non-tty")])
-    lines = progress_lines(capsys.readouterr().out)
+    lines = progress_lines(progress_err(capsys))
     assert "▶ inner/inc started" not in lines
     assert any(ln.startswith("◈ ") and ln.endswith("100% (2/2)") for ln in lines)
-    assert lines[-1] == "✓ outer completed!"
+    assert lines[-1] == "✓ outer completed! · 3 nodes done; 2 map items"

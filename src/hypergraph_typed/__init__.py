@@ -1,5 +1,7 @@
 """hypergraph_typed: typed workflow graphs from plain functions, compiled ahead of execution."""
 
+__version__ = "0.1.0"  # the one place the version is written; pyproject.toml reads it
+
 from hypergraph_typed.cache import CacheBackend, DiskCache, InMemoryCache
 from hypergraph_typed.checkpointers import Checkpointer, CheckpointPolicy, SqliteCheckpointer
 from hypergraph_typed.events import (

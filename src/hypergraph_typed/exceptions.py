@@ -71,21 +71,23 @@ class ExecutionError(Exception):
         super().__init__(str(cause))
 
 
-class _WorkflowError(Exception):
+class WorkflowError(Exception):
+    """Base of the errors about a stored workflow; ``workflow_id`` names it."""
+
     def __init__(self, message: str, *, workflow_id: str | None = None) -> None:
         self.workflow_id = workflow_id
         super().__init__(message)
 
 
-class WorkflowAlreadyCompletedError(_WorkflowError):
+class WorkflowAlreadyCompletedError(WorkflowError):
     """A completed workflow was run again under the same ``workflow_id``."""
 
 
-class GraphChangedError(_WorkflowError):
+class GraphChangedError(WorkflowError):
     """The stored workflow was created by a graph of a different structure."""
 
 
-class InputOverrideRequiresForkError(_WorkflowError):
+class InputOverrideRequiresForkError(WorkflowError):
     """New inputs were given for an existing workflow; fork it instead."""
 
 
@@ -94,20 +96,38 @@ class WorkflowForkError(Exception):
 
 
 class ConcurrentRunError(RuntimeError):
-    """Another process claimed the same workflow: its fencing token (``claim``) moved on."""
+    """Another caller got to the workflow first; this call changed nothing.
+
+    Every checkpointed run carries an epoch (the lease of whoever runs it) and a version
+    (bumped by every write). A resume claims the run by compare-and-set on the version
+    it read, and every later write is fenced by its epoch and version, so of two callers
+    racing for one workflow exactly one proceeds; the other gets this error before any
+    node ran (or, if it was overtaken mid-run, at its next write, with nothing stored).
+    ``epoch``/``expected_version``/``actual_version`` say what was seen, when known.
+    """
 
     def __init__(
         self,
         message: str,
         *,
         workflow_id: str,
-        expected_claim: int | None = None,
-        actual_claim: int | None = None,
+        epoch: int | None = None,
+        expected_version: int | None = None,
+        actual_version: int | None = None,
     ) -> None:
         self.workflow_id = workflow_id
-        self.expected_claim = expected_claim
-        self.actual_claim = actual_claim
+        self.epoch = epoch
+        self.expected_version = expected_version
+        self.actual_version = actual_version
         super().__init__(message)
+
+
+class RunExistsError(ConcurrentRunError):
+    """A new run was started under a ``workflow_id`` that already exists."""
+
+
+class AnswerConflictError(ConcurrentRunError):
+    """The pause was already answered, with a different value, by another call."""
 
 
 class CheckpointSerializationError(TypeError):
@@ -161,7 +181,12 @@ class EdgeTypeError(TypeError):
 
     @property
     def actual_type(self) -> type:
+        """The type of the value that failed the check."""
         return type(self.value)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.args[0] if self.args else "",), self.__dict__)
+
+
+class CacheKeyError(ValueError):
+    """The cache's key file is missing its protections (owner, mode, type) or is damaged."""

@@ -16,7 +16,9 @@ from hypergraph_typed.checkpointers import (
     SqliteCheckpointer,
     StepRecord,
     StoreCheckpointer,
+    WorkflowStatus,
 )
+from hypergraph_typed.checkpointers.protocol import CommitRun, Lease, StartRun
 
 PG_DSN = os.environ.get(
     "HYPERGRAPH_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test user=postgres"
@@ -95,3 +97,23 @@ class Backend:
         if self.kind == "postgres":
             with pg_admin() as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+
+class Writer:
+    """A run started through the store protocol, and its lease threaded through commits."""
+
+    def __init__(self, store: Any, lease: Lease) -> None:
+        self.store = store
+        self.lease = lease
+
+    def commit(self, records: Any = (), **kwargs: Any) -> Lease:
+        """One fenced ``CommitRun`` with ``records`` (and status/statistics/inputs)."""
+        if "status" in kwargs and isinstance(kwargs["status"], str):
+            kwargs["status"] = WorkflowStatus(kwargs["status"])
+        self.lease = self.store.commit_run(CommitRun(self.lease, tuple(records), **kwargs))
+        return self.lease
+
+
+def start(store: Any, wid: str, *, inputs: dict[str, Any] | None = None, **lineage: Any) -> Writer:
+    """Create ``wid`` (``StartRun``) and return its writer."""
+    return Writer(store, store.start_run(StartRun(wid, inputs=inputs or {}, **lineage)))

@@ -7,9 +7,10 @@ import threading
 
 import psycopg
 import pytest
-from cp_helpers import PG_DSN, pg_admin, rec
+from cp_helpers import PG_DSN, pg_admin, rec, start
 
 from hypergraph_typed.checkpointers import PostgresCheckpointer, StepStatus, WorkflowStatus
+from hypergraph_typed.checkpointers.protocol import ClaimRun, CommitRun, Lease, LoadRun, StartRun
 from hypergraph_typed.checkpointers.schema import CURRENT_VERSION
 from hypergraph_typed.exceptions import CheckpointStoreError
 
@@ -66,13 +67,15 @@ def test_migrates_a_v1_schema(pg_schema: str) -> None:
         ]:
             conn.execute(stmt)
     with PostgresCheckpointer(PG_DSN, schema=pg_schema) as cp:
-        run, steps, inputs = cp.load_for_resume("old-run")
-        assert run is not None and run.status is WorkflowStatus.PAUSED and run.claim == 0
+        snap = cp.load_run(LoadRun("old-run"))
+        assert snap is not None
+        run, steps, inputs = snap.run, snap.steps, snap.inputs
+        assert run.status is WorkflowStatus.PAUSED and (run.epoch, run.version) == (0, 0)
         assert [(x.node_name, x.status) for x in steps] == [("write", StepStatus.COMPLETED)]
         assert cp.state("old-run") == {"draft": "hi"} and inputs == {}
-        claim = cp.claim_run("old-run", 0)
-        cp.commit_superstep("old-run", [rec("old-run", 1, "review", values={"ok": 1})],
-                            claim=claim, inputs={"prompt": "p"})
+        lease = cp.claim_run(ClaimRun("old-run", 0))
+        cp.commit_run(CommitRun(lease, (rec("old-run", 1, "review", values={"ok": 1}),),
+                                inputs={"prompt": "p"}))
         assert cp.get_inputs("old-run") == {"prompt": "p"}
     assert _version(pg_schema) == str(CURRENT_VERSION)
 
@@ -141,19 +144,19 @@ def test_invalid_schema_names() -> None:
             PostgresCheckpointer(PG_DSN, schema=bad)
 
 
-def test_async_connection_follows_the_event_loop(pg_schema: str) -> None:
+def test_one_checkpointer_serves_several_event_loops(pg_schema: str) -> None:
     cp = PostgresCheckpointer(PG_DSN, schema=pg_schema)
 
-    async def first() -> None:
-        await cp.create_run_new_async("w")
+    async def first() -> Lease:
+        return await cp.start_run_async(StartRun("w"))
 
-    async def second() -> None:  # a new loop: the old async connection is replaced
-        await cp.commit_superstep_async("w", [rec("w", 0, "a", values={"x": 1})], claim=1)
+    async def second(lease: Lease) -> None:  # another loop: the same pool serves it
+        await cp.commit_run_async(CommitRun(lease, (rec("w", 0, "a", values={"x": 1}),)))
         results = await asyncio.gather(*(cp.get_run_async("w") for _ in range(5)))
         assert all(r is not None and r.id == "w" for r in results)
 
-    asyncio.run(first())
-    asyncio.run(second())
+    lease = asyncio.run(first())
+    asyncio.run(second(lease))
     assert cp.state("w") == {"x": 1}
     cp.close()
     with pytest.raises(CheckpointStoreError, match="closed"):
@@ -171,23 +174,27 @@ def test_repr_hides_the_dsn(pg_schema: str) -> None:
 
 
 def test_a_dropped_connection_is_replaced_on_the_next_call(pg_schema: str) -> None:
-    cp = PostgresCheckpointer(PG_DSN, schema=pg_schema)
-    cp.create_run_new("w")
+    cp = PostgresCheckpointer(PG_DSN, schema=pg_schema, pool_size=1)
+    start(cp, "w")
+
+    def kill_pool() -> None:
+        with pg_admin() as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = %s", (f"hypergraph_typed:{pg_schema}",),
+            )
+
+    kill_pool()
+    with pytest.raises(psycopg.OperationalError):
+        cp.get_run("w")  # the call in flight fails ...
+    assert cp.get_run("w") is not None  # ... the next one gets a new connection
 
     async def kill_and_read() -> None:
         assert await cp.get_run_async("w") is not None
-        assert cp._aconn is not None
-        with pg_admin() as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (cp._aconn.info.backend_pid,))
+        kill_pool()
         with pytest.raises(psycopg.OperationalError):
-            await cp.get_run_async("w")  # the call in flight fails ...
-        assert await cp.get_run_async("w") is not None  # ... the next one reconnects
+            await cp.get_run_async("w")
+        assert await cp.get_run_async("w") is not None
 
-    assert cp._conn is not None
-    with pg_admin() as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (cp._conn.info.backend_pid,))
-    with pytest.raises(psycopg.OperationalError):
-        cp.get_run("w")
-    assert cp.get_run("w") is not None
     asyncio.run(kill_and_read())
     cp.close()

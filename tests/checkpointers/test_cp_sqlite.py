@@ -13,9 +13,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from cp_helpers import rec
+from cp_helpers import rec, start
 
 from hypergraph_typed.checkpointers import SqliteCheckpointer, StepStatus, WorkflowStatus
+from hypergraph_typed.checkpointers.protocol import ClaimRun, CommitRun, LoadRun, StartRun
 from hypergraph_typed.checkpointers.schema import CURRENT_VERSION
 from hypergraph_typed.exceptions import CheckpointStoreError
 
@@ -57,8 +58,8 @@ def test_memory_database_is_shared_by_sync_and_async_calls() -> None:
     cp = SqliteCheckpointer(":memory:")
 
     async def scenario() -> None:
-        await cp.create_run_new_async("w")
-        await cp.commit_superstep_async("w", [rec("w", 0, "a", values={"x": 1})], claim=1)
+        lease = await cp.start_run_async(StartRun("w"))
+        await cp.commit_run_async(CommitRun(lease, (rec("w", 0, "a", values={"x": 1}),)))
 
     asyncio.run(scenario())
     assert cp.state("w") == {"x": 1}
@@ -68,7 +69,7 @@ def test_memory_database_is_shared_by_sync_and_async_calls() -> None:
 
 def test_closed_checkpointer_refuses_work(tmp_path: Path) -> None:
     cp = SqliteCheckpointer(tmp_path / "c.db")
-    cp.create_run_new("w")
+    start(cp, "w")
 
     async def close_async() -> None:
         await cp.close()
@@ -94,17 +95,17 @@ def test_async_context_manager(tmp_path: Path) -> None:
 
 def test_event_loop_and_worker_threads_share_one_checkpointer(tmp_path: Path) -> None:
     cp = SqliteCheckpointer(tmp_path / "shared.db")
-    for wid in ("loop", "t0", "t1"):
-        cp.create_run_new(wid)
+    writers = {wid: start(cp, wid) for wid in ("loop", "t0", "t1")}
 
     def worker(wid: str) -> None:
         for ss in range(30):
-            cp.commit_superstep(wid, [rec(wid, ss, "n", values={"ss": ss})], claim=1)
+            writers[wid].commit([rec(wid, ss, "n", values={"ss": ss})])
 
     async def on_loop() -> None:
+        lease = writers["loop"].lease
         for ss in range(30):
-            await cp.commit_superstep_async("loop", [rec("loop", ss, "n", values={"ss": ss})],
-                                            claim=1)
+            lease = await cp.commit_run_async(
+                CommitRun(lease, (rec("loop", ss, "n", values={"ss": ss}),)))
             await asyncio.sleep(0)
 
     threads = [threading.Thread(target=worker, args=(w,)) for w in ("t0", "t1")]
@@ -160,23 +161,26 @@ def test_migrates_a_v1_database(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     _make_db(path, _V1_BY_HAND)
     with SqliteCheckpointer(path) as cp:
-        run, steps, inputs = cp.load_for_resume("old-run")
-        assert run is not None and run.status is WorkflowStatus.PAUSED and run.claim == 0
+        snap = cp.load_run(LoadRun("old-run"))
+        assert snap is not None
+        run, steps, inputs = snap.run, snap.steps, snap.inputs
+        assert run.status is WorkflowStatus.PAUSED and (run.epoch, run.version) == (0, 0)
         assert run.config == {"graph_struct_hash": "h"} and run.node_count == 2
+        assert run.pause is None
         assert [(s.node_name, s.status) for s in steps] == [
             ("write", StepStatus.COMPLETED), ("review", StepStatus.PAUSED),
         ]
         assert cp.state("old-run") == {"draft": "hello"} and inputs == {}
         # the new features work on the migrated store
-        claim = cp.claim_run("old-run", 0)
-        cp.commit_superstep("old-run", [rec("old-run", 2, "review", values={"ok": True})],
-                            claim=claim, status="completed", inputs={"prompt": "p"})
+        lease = cp.claim_run(ClaimRun("old-run", 0))
+        cp.commit_run(CommitRun(lease, (rec("old-run", 2, "review", values={"ok": True}),),
+                                status=WorkflowStatus.COMPLETED, inputs={"prompt": "p"}))
         assert cp.get_inputs("old-run") == {"prompt": "p"}
     assert _query(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
         (str(CURRENT_VERSION),)
     ]
     columns = {r[1] for r in _query(path, "PRAGMA table_info(runs)")}
-    assert {"claim", "updated_at"} <= columns
+    assert {"epoch", "version", "updated_at", "pause_node", "answer"} <= columns
     assert _query(path, "SELECT updated_at FROM runs WHERE id = 'old-run'")[0][0] != ""
 
 
@@ -251,13 +255,14 @@ _KILLED_WRITER = textwrap.dedent(
     """
     import os, signal, sys
     from hypergraph_typed.checkpointers import SqliteCheckpointer, StepRecord
+    from hypergraph_typed.checkpointers import WorkflowStatus
+    from hypergraph_typed.checkpointers.protocol import CommitRun, StartRun
     cp = SqliteCheckpointer(sys.argv[1])
-    run = cp.create_run_new("w", inputs={"x": 41})
-    cp.commit_superstep(
-        "w",
-        [StepRecord("w", 0, "a", 0, "completed", {"x": 1}, values={"y": 42})],
-        claim=run.claim, status="paused", node_count=1,
-    )
+    lease = cp.start_run(StartRun("w", inputs={"x": 41}))
+    cp.commit_run(CommitRun(
+        lease, (StepRecord("w", 0, "a", 0, "completed", {"x": 1}, values={"y": 42}),),
+        status=WorkflowStatus.PAUSED, node_count=1, final=True,
+    ))
     os.kill(os.getpid(), signal.SIGKILL)
     """
 )
@@ -271,6 +276,8 @@ def test_committed_superstep_survives_a_killed_process(tmp_path: Path) -> None:
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
     assert (tmp_path / "killed.db-wal").exists()  # the commit sits in the WAL, never closed
     with SqliteCheckpointer(path) as cp:
-        run, steps, inputs = cp.load_for_resume("w")
-        assert run is not None and run.status is WorkflowStatus.PAUSED and run.node_count == 1
+        snap = cp.load_run(LoadRun("w"))
+        assert snap is not None
+        run, steps, inputs = snap.run, snap.steps, snap.inputs
+        assert run.status is WorkflowStatus.PAUSED and run.node_count == 1
         assert [s.values for s in steps] == [{"y": 42}] and inputs == {"x": 41}

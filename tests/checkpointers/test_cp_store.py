@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from cp_helpers import T0, Backend, at, rec
+from cp_helpers import T0, Backend, at, rec, start
 
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.checkpointers import (
@@ -19,30 +19,36 @@ from hypergraph_typed.checkpointers import (
     StoreCheckpointer,
     WorkflowStatus,
 )
-from hypergraph_typed.exceptions import ConcurrentRunError
+from hypergraph_typed.checkpointers.protocol import LoadRun, RunSnapshot, StartRun
+from hypergraph_typed.exceptions import ConcurrentRunError, RunExistsError
 
 # --- creating runs ------------------------------------------------------------------------------
 
 
-def test_create_run_new(store: StoreCheckpointer) -> None:
-    run = store.create_run_new(
+def test_start_run(store: StoreCheckpointer) -> None:
+    lease = start(store,
         "w1", graph_name="g", config={"graph_struct_hash": "s", "graph_code_hash": "c"},
         inputs={"x": 1, "msgs": ["hi"]},
-    )
-    assert (run.id, run.status, run.claim, run.graph_name) == ("w1", WorkflowStatus.ACTIVE, 1, "g")
+    ).lease
+    assert (lease.workflow_id, lease.epoch, lease.version) == ("w1", 1, 1)
+    run = store.get_run("w1")
+    assert run is not None
+    assert (run.id, run.status, run.epoch, run.version, run.graph_name) == (
+        "w1", WorkflowStatus.ACTIVE, 1, 1, "g")
     assert run.config == {"graph_struct_hash": "s", "graph_code_hash": "c"}
     assert run.created_at.tzinfo is not None and run.completed_at is None
     assert store.get_run("w1") == run
     assert store.get_inputs("w1") == {"x": 1, "msgs": ["hi"]}
-    with pytest.raises(ConcurrentRunError, match="'w1'") as info:
-        store.create_run_new("w1")
-    assert info.value.workflow_id == "w1"
+    with pytest.raises(RunExistsError, match="'w1'") as info:
+        start(store, "w1", inputs={"x": 2})
+    assert isinstance(info.value, ConcurrentRunError) and info.value.workflow_id == "w1"
+    assert store.get_inputs("w1") == {"x": 1, "msgs": ["hi"]}
     assert store.get_run("w1") == run  # untouched by the failed insert
 
 
 def test_create_run_upsert_resets_stats_and_keeps_created_at(store: StoreCheckpointer) -> None:
     first = store.create_run_sync("w", graph_name="g1", config={"v": 1})
-    assert first.claim == 1 and first.status is WorkflowStatus.ACTIVE
+    assert (first.epoch, first.version) == (1, 1) and first.status is WorkflowStatus.ACTIVE
     store.update_run_status_sync("w", "failed", duration_ms=5.0, node_count=3, error_count=1)
     failed = store.get_run("w")
     assert failed is not None and failed.completed_at is not None
@@ -57,7 +63,8 @@ def test_create_run_upsert_resets_stats_and_keeps_created_at(store: StoreCheckpo
     assert (again.retry_of, again.retry_index, again.parent_run_id) == ("src", 1, "p")
     assert again.config == {"v": 2}
     assert again.created_at == first.created_at
-    assert again.claim == 2  # taking a run over fences its previous writer
+    assert again.epoch == 2  # taking a run over fences its previous writer
+    assert again.version == 3  # create, status, create again
     assert store.get_run("w") == again
 
 
@@ -65,9 +72,10 @@ def test_create_run_async_twins(store: StoreCheckpointer) -> None:
     async def scenario() -> None:
         run = await store.create_run("a", graph_name="g")
         assert run.status is WorkflowStatus.ACTIVE
-        new = await store.create_run_new_async("b", inputs={"k": "v"})
-        assert new.claim == 1
-        assert await store.get_inputs_async("b") == {"k": "v"}
+        lease = await store.start_run_async(StartRun("b", inputs={"k": "v"}))
+        assert (lease.epoch, lease.version) == (1, 1)
+        snap = await store.load_run_async(LoadRun("b"))
+        assert snap is not None and snap.inputs == {"k": "v"}
         await store.update_run_status("a", WorkflowStatus.COMPLETED, node_count=2)
         got = await store.get_run_async("a")
         assert got is not None and got.status is WorkflowStatus.COMPLETED and got.node_count == 2
@@ -80,7 +88,7 @@ def test_create_run_async_twins(store: StoreCheckpointer) -> None:
 
 
 def test_update_run_status(store: StoreCheckpointer) -> None:
-    store.create_run_new("w")
+    start(store, "w")
     store.update_run_status_sync("w", WorkflowStatus.PAUSED, duration_ms=3.5, node_count=2)
     run = store.get_run("w")
     assert run is not None
@@ -105,7 +113,7 @@ def test_update_run_status(store: StoreCheckpointer) -> None:
 
 
 def test_save_step_upserts_by_run_superstep_node(store: StoreCheckpointer) -> None:
-    store.create_run_new("w")
+    start(store, "w")
     store.save_step_sync(rec("w", 0, "a", status="paused"))
     store.save_step_sync(rec("w", 0, "a", values={"x": 1}, duration_ms=4.0))
     store.save_step_sync(rec("w", 1, "a", values={"x": 2}))
@@ -118,7 +126,7 @@ def test_save_step_upserts_by_run_superstep_node(store: StoreCheckpointer) -> No
 
 
 def test_step_fields_round_trip(store: StoreCheckpointer) -> None:
-    store.create_run_new("w")
+    start(store, "w")
     original = rec(
         "w", 3, "review", index=7, status="failed", values={"a": [1, {"b": None}], "s": "ü"},
         duration_ms=12.25, cached=True, decision=["x", "y"], error="ValueError: bad",
@@ -132,18 +140,17 @@ def test_step_fields_round_trip(store: StoreCheckpointer) -> None:
 
 
 def test_end_is_stored_as_text(store: StoreCheckpointer) -> None:
-    store.create_run_new("w")
-    store.commit_superstep("w", [
+    start(store, "w").commit([
         rec("w", 0, "gate", values={"_gate": END}, decision=END),
         rec("w", 0, "multi", values={"_multi": [END, "b"]}, decision=[END, "b"]),
-    ], claim=1)
+    ])
     gate, multi = store.steps("w")
     assert gate.values == {"_gate": "END"} and gate.decision == "END"
     assert multi.values == {"_multi": ["END", "b"]} and multi.decision == ["END", "b"]
 
 
 def test_step_order_completed_then_created_then_insertion(store: StoreCheckpointer) -> None:
-    store.create_run_new("w")
+    start(store, "w")
     store.save_step_sync(rec("w", 0, "late", created_at=at(0), completed_at=at(9)))
     store.save_step_sync(rec("w", 0, "paused", status="paused", created_at=at(5)))
     store.save_step_sync(rec("w", 0, "early", created_at=at(1), completed_at=at(2)))
@@ -157,12 +164,11 @@ def test_step_order_completed_then_created_then_insertion(store: StoreCheckpoint
 
 
 def _three_supersteps(store: StoreCheckpointer) -> None:
-    store.create_run_new("w", graph_name="g")
-    store.commit_superstep("w", [rec("w", 0, "a", values={"x": 1, "keep": "a"}, created_at=at(0))],
-                           claim=1)
-    store.commit_superstep("w", [rec("w", 1, "b", values={"x": 2}, created_at=at(1))], claim=1)
-    store.commit_superstep("w", [rec("w", 2, "c", values={"x": 3, "y": 9}, created_at=at(2)),
-                                 rec("w", 2, "d", status="paused", created_at=at(2))], claim=1)
+    w = start(store, "w", graph_name="g")
+    w.commit([rec("w", 0, "a", values={"x": 1, "keep": "a"}, created_at=at(0))])
+    w.commit([rec("w", 1, "b", values={"x": 2}, created_at=at(1))])
+    w.commit([rec("w", 2, "c", values={"x": 3, "y": 9}, created_at=at(2)),
+              rec("w", 2, "d", status="paused", created_at=at(2))])
 
 
 def test_superstep_filters_and_state_folding(store: StoreCheckpointer) -> None:
@@ -192,9 +198,9 @@ def test_superstep_filters_and_state_folding(store: StoreCheckpointer) -> None:
 
 
 def test_stored_values_are_snapshots(store: StoreCheckpointer) -> None:
-    store.create_run_new("w")
+    w = start(store, "w")
     messages = [{"role": "user", "content": "hi"}]
-    store.commit_superstep("w", [rec("w", 0, "a", values={"messages": messages})], claim=1)
+    w.commit([rec("w", 0, "a", values={"messages": messages})])
     messages.append({"role": "assistant", "content": "later"})
     got = store.state("w")["messages"]
     assert got == [{"role": "user", "content": "hi"}]
@@ -206,31 +212,23 @@ def test_stored_values_are_snapshots(store: StoreCheckpointer) -> None:
 
 
 def test_inputs_merge_newer_key_wins(store: StoreCheckpointer) -> None:
-    store.create_run_new("w", inputs={"a": 1, "b": [1]})
-    store.save_inputs("w", {"b": [2], "c": "x"})
+    w = start(store, "w", inputs={"a": 1, "b": [1]})
+    w.commit(inputs={"b": [2], "c": "x"})
     assert store.get_inputs("w") == {"a": 1, "b": [2], "c": "x"}
     assert store.get_inputs("other") == {}
-    with pytest.raises(ValueError, match="'ghost'"):
-        store.save_inputs("ghost", {"a": 1})
-
-    async def scenario() -> None:
-        await store.save_inputs_async("w", {"a": 5})
-        assert (await store.get_inputs_async("w"))["a"] == 5
-
-    asyncio.run(scenario())
 
 
-def test_load_for_resume(store: StoreCheckpointer) -> None:
-    assert store.load_for_resume("none") == (None, [], {})
+def test_load_run_is_one_snapshot(store: StoreCheckpointer) -> None:
+    assert store.load_run(LoadRun("none")) is None
     _three_supersteps(store)
-    store.save_inputs("w", {"prompt": "p"})
-    run, steps, inputs = store.load_for_resume("w")
-    assert run == store.get_run("w")
-    assert steps == list(store.steps("w"))
-    assert inputs == {"prompt": "p"}
+    snap = store.load_run(LoadRun("w"))
+    assert isinstance(snap, RunSnapshot)
+    assert snap.run == store.get_run("w")
+    assert list(snap.steps) == list(store.steps("w"))
+    assert snap.inputs == {}
 
     async def scenario() -> None:
-        assert await store.load_for_resume_async("w") == (run, steps, inputs)
+        assert await store.load_run_async(LoadRun("w")) == snap
 
     asyncio.run(scenario())
 
@@ -239,12 +237,12 @@ def test_load_for_resume(store: StoreCheckpointer) -> None:
 
 
 def _family(store: StoreCheckpointer) -> None:
-    store.create_run_new("old", graph_name="g1")
+    start(store, "old", graph_name="g1")
     store.update_run_status_sync("old", "completed")
-    store.create_run_new("mid", graph_name="g2")
+    start(store, "mid", graph_name="g2")
     store.update_run_status_sync("mid", "failed")
-    store.create_run_new("mid/child", graph_name="inner", parent_run_id="mid")
-    store.create_run_new("new", graph_name="g1")
+    start(store, "mid/child", graph_name="inner", parent_run_id="mid")
+    start(store, "new", graph_name="g1")
 
 
 def test_runs_filters_newest_first(store: StoreCheckpointer) -> None:
@@ -288,13 +286,12 @@ def test_list_runs_async(store: StoreCheckpointer) -> None:
 
 
 def test_search(store: StoreCheckpointer) -> None:
-    store.create_run_new("w")
-    store.commit_superstep("w", [
+    start(store, "w").commit([
         rec("w", 0, "fetch_page", completed_at=at(1)),
         rec("w", 0, "parse", status="failed", error="ValueError: bad HTML page", completed_at=at(2)),
         rec("w", 1, "Fetch_Again", completed_at=at(3)),
         rec("w", 1, "odd_100%", completed_at=at(4)),
-    ], claim=1)
+    ])
     found = store.search("fetch")
     assert isinstance(found, StepTable)
     assert [s.node_name for s in found] == ["Fetch_Again", "fetch_page"]  # newest first
@@ -318,14 +315,14 @@ def test_search(store: StoreCheckpointer) -> None:
 
 
 def test_stats(store: StoreCheckpointer) -> None:
-    store.create_run_new("w")
-    store.commit_superstep("w", [
+    w = start(store, "w")
+    w.commit([
         rec("w", 0, "a", duration_ms=10, node_type="FunctionNode"),
         rec("w", 0, "b", duration_ms=1, cached=True, node_type="FunctionNode"),
-    ], claim=1)
-    store.commit_superstep("w", [
+    ])
+    w.commit([
         rec("w", 1, "a", duration_ms=30, status="failed", error="boom", node_type="FunctionNode"),
-    ], claim=1)
+    ])
     stats = store.stats("w")
     assert list(stats) == ["a", "b"]  # most expensive first
     assert stats["a"] == {"node_type": "FunctionNode", "steps": 2, "total_ms": 40.0,
@@ -363,7 +360,7 @@ def test_retry_workflow_numbers_retries(store: StoreCheckpointer) -> None:
     wid, cp = store.retry_workflow("w")
     assert (wid, cp.retry_of, cp.retry_index, cp.source_run_id) == ("w-retry-1", "w", 1, "w")
     assert cp.values == store.state("w")
-    store.create_run_new(wid, retry_of="w", retry_index=1, forked_from="w")
+    start(store, wid, retry_of="w", retry_index=1, forked_from="w")
     wid2, cp2 = store.retry_workflow("w", workflow_id="custom")
     assert (wid2, cp2.retry_index) == ("custom", 2)
     with pytest.raises(ValueError, match="'ghost'"):
@@ -379,13 +376,12 @@ def test_retry_workflow_numbers_retries(store: StoreCheckpointer) -> None:
 
 
 def test_lineage_tree(store: StoreCheckpointer) -> None:
-    store.create_run_new("root")
-    store.commit_superstep("root", [rec("root", 0, "a", values={"x": 1})], claim=1)
-    store.create_run_new("f1", forked_from="root", fork_superstep=0)
-    store.create_run_new("r1", forked_from="root", retry_of="root", retry_index=1)
-    store.create_run_new("f1a", forked_from="f1")
-    store.create_run_new("f1b", forked_from="f1")
-    store.create_run_new("unrelated")
+    start(store, "root").commit([rec("root", 0, "a", values={"x": 1})])
+    start(store, "f1", forked_from="root", fork_superstep=0)
+    start(store, "r1", forked_from="root", retry_of="root", retry_index=1)
+    start(store, "f1a", forked_from="f1")
+    start(store, "f1b", forked_from="f1")
+    start(store, "unrelated")
     view = store.lineage("f1a")
     assert isinstance(view, LineageView)
     assert (view.root_run_id, view.selected_run_id) == ("root", "f1a")
@@ -408,8 +404,7 @@ def test_lineage_tree(store: StoreCheckpointer) -> None:
 
 def test_repr_counts(backend: Backend) -> None:
     store = backend.open()
-    store.create_run_new("w")
-    store.commit_superstep("w", [rec("w", 0, "a"), rec("w", 0, "b")], claim=1)
+    start(store, "w").commit([rec("w", 0, "a"), rec("w", 0, "b")])
     text = repr(store)
     assert text.startswith(type(store).__name__ + ": ")
     assert text.endswith("1 run | 2 steps")

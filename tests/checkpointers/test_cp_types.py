@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-from cp_helpers import T0, at, rec
+from cp_helpers import T0, at, rec, start
 
 import hypergraph_typed.checkpointers as cps
-from hypergraph_typed._sentinels import _EMIT_SENTINEL, END
 from hypergraph_typed.checkpointers import (
     Checkpoint,
     Checkpointer,
@@ -23,12 +21,11 @@ from hypergraph_typed.checkpointers import (
     LineageRow,
     LineageView,
     MemoryCheckpointer,
-    PickleSerializer,
+    PauseRecord,
     PostgresCheckpointer,
     Run,
     RunInspector,
     RunTable,
-    Serializer,
     SqliteCheckpointer,
     SqliteRunInspector,
     StepRecord,
@@ -103,9 +100,8 @@ def test_run_defaults_and_status_conversion() -> None:
     assert r.status is WorkflowStatus.PAUSED
     assert (r.graph_name, r.duration_ms, r.node_count, r.error_count) == (None, None, 0, 0)
     assert (r.parent_run_id, r.forked_from, r.fork_superstep) == (None, None, None)
-    assert (r.retry_of, r.retry_index, r.config, r.completed_at, r.claim) == (
-        None, None, None, None, 0,
-    )
+    assert (r.retry_of, r.retry_index, r.config, r.completed_at) == (None, None, None, None)
+    assert (r.epoch, r.version, r.pause) == (0, 0, None)
     assert r.created_at.tzinfo is timezone.utc
     with pytest.raises(ValueError):
         Run(id="w", status="sleeping")  # type: ignore[arg-type]
@@ -130,10 +126,16 @@ def test_run_to_dict() -> None:
     r = Run(
         id="w", status=WorkflowStatus.COMPLETED, graph_name="g", duration_ms=5.0, node_count=3,
         config={"graph_struct_hash": "s", "graph_code_hash": "c"}, created_at=T0,
-        completed_at=at(2), claim=4,
+        completed_at=at(2), epoch=4, version=9,
+        pause=PauseRecord(node_name="inner/ask", response_keys={"q": "inner.q"}, superstep=2,
+                          value="why?", answer={"inner.q": "because"}),
     )
     d = r.to_dict()
-    assert d["status"] == "completed" and d["claim"] == 4
+    assert d["status"] == "completed" and (d["epoch"], d["version"]) == (4, 9)
+    assert d["pause"] == {
+        "node_name": "inner/ask", "response_keys": {"q": "inner.q"}, "superstep": 2,
+        "value": "why?", "values": None, "answer": {"inner.q": "because"},
+    }
     assert d["created_at"] == "2024-05-01T12:00:00+00:00"
     assert d["completed_at"] == "2024-05-01T12:00:02+00:00"
     assert d["config"] == {"graph_struct_hash": "s", "graph_code_hash": "c"}
@@ -191,9 +193,9 @@ def test_lineage_types() -> None:
         "root-fork-1", "root", None,
     )
     lines = repr(view).splitlines()
-    assert lines[0] == "LineageView: 2 runs (root root, selected root-fork-1)"
-    assert lines[1].startswith("- [lane 0] Run: root")
-    assert lines[2].startswith("  * [lane 0] Run: root-fork-1")
+    assert lines[0] == "LineageView: 2 runs | root root | selected root-fork-1"
+    assert lines[2].split()[:4] == ["*", "root", "completed", "root"]
+    assert lines[3].split()[:6] == ["@", "root-fork-1", "active", "fork", "of", "root"]
 
 
 # --- policy -----------------------------------------------------------------------------------
@@ -246,47 +248,6 @@ def test_constructor_policy_shortcuts(tmp_path: Path) -> None:
     assert not (tmp_path / "a.db").exists()  # nothing is opened before first use
     assert isinstance(SqliteCheckpointer(tmp_path / "b.db").serializer, JsonSerializer)
     assert MemoryCheckpointer().policy == CheckpointPolicy()
-
-
-# --- serializers ------------------------------------------------------------------------------
-
-
-def test_json_serializer_round_trip_in_json_form() -> None:
-    s = JsonSerializer()
-    data = {"a": (1, 2), "b": {"c": [1.5, None, True]}, "t": "héllo", "e": END}
-    out = s.deserialize(s.serialize(data))
-    assert out == {"a": [1, 2], "b": {"c": [1.5, None, True]}, "t": "héllo", "e": "END"}
-    assert isinstance(s.serialize(data), bytes)
-
-
-def test_json_serializer_keeps_emit_signals() -> None:
-    s = JsonSerializer()
-    out = s.deserialize(s.serialize({"turn_done": _EMIT_SENTINEL, "x": 1}))
-    assert out["turn_done"] is _EMIT_SENTINEL and out["x"] == 1
-
-
-def test_json_serializer_strict_and_lossy() -> None:
-    lock = threading.Lock()
-    with pytest.raises(TypeError, match="lock"):
-        JsonSerializer().serialize({"x": lock})
-    lossy = JsonSerializer(lossy=True)
-    assert lossy.lossy is True
-    assert lossy.deserialize(lossy.serialize({"x": lock}))["x"] == str(lock)
-
-
-def test_pickle_serializer_requires_consent() -> None:
-    with pytest.raises(ValueError, match="allow_pickle=True"):
-        PickleSerializer()
-    s = PickleSerializer(allow_pickle=True)
-    data = {"t": (1, 2), "s": {3}, "end": END}
-    out = s.deserialize(s.serialize(data))
-    assert out == data and out["end"] is END
-    assert isinstance(s, Serializer)
-
-
-def test_serializer_is_abstract() -> None:
-    with pytest.raises(TypeError):
-        Serializer()  # type: ignore[abstract]
 
 
 # --- protocols, base class, modules ------------------------------------------------------------
@@ -383,8 +344,7 @@ def test_alias_modules_export_the_same_objects() -> None:
 def test_sqlite_run_inspector(tmp_path: Path) -> None:
     cp = SqliteCheckpointer(tmp_path / "i.db")
     try:
-        cp.create_run_new("w", graph_name="g")
-        cp.commit_superstep("w", [rec("w", 0, "a", values={"x": 1}, duration_ms=2)], claim=1)
+        start(cp, "w", graph_name="g").commit([rec("w", 0, "a", values={"x": 1}, duration_ms=2)])
         inspector = SqliteRunInspector(cp)
         assert isinstance(inspector, RunInspector)
         assert inspector.db_path == str(tmp_path / "i.db")
@@ -399,6 +359,6 @@ def test_sqlite_run_inspector(tmp_path: Path) -> None:
         assert inspector.stats("w")["a"]["steps"] == 1
         assert [s.node_name for s in inspector.search("a")] == ["a"]
         assert inspector.lineage("w").root_run_id == "w"
-        assert not hasattr(inspector, "commit_superstep")
+        assert not hasattr(inspector, "commit_run")
     finally:
         cp.close()

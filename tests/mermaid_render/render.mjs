@@ -3,7 +3,7 @@
 // Usage: node render.mjs DIAGRAMS.json
 //   DIAGRAMS.json holds a JSON array of diagram texts. Prints a JSON array with, per
 //   diagram, {"svg": "..."} or {"error": "..."}. All diagrams render in one browser
-//   launch. Chromium is the system one (CHROMIUM env var, default /usr/bin/chromium);
+//   launch. Chromium is the system one (CHROMIUM env var, default: chromium on PATH);
 //   nothing is downloaded: mermaid comes from this folder's node_modules.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mermaidJs = path.join(here, "node_modules", "mermaid", "dist", "mermaid.min.js");
-const chromium = process.env.CHROMIUM || "/usr/bin/chromium";
+const chromium = process.env.CHROMIUM || "chromium"; // found on PATH
 
 function page(diagrams) {
   const payload = encodeURIComponent(JSON.stringify(diagrams));

@@ -1,14 +1,15 @@
 """``DiskCache``: node outputs kept across processes, in a ``diskcache`` directory.
 
-Cached values are unpickled, and unpickling runs code, so every entry is signed with
-an HMAC under a per-directory secret and checked before it is unpickled. An entry
-that fails any check is deleted and treated as a miss: the node simply runs again.
+Cached values are pickled, and unpickling runs code, so whoever can write the cache
+directory must not be able to choose what is unpickled. Every entry is the library's
+own bytes: an HMAC-SHA256 (under a key from the user, or the per-user key file, never
+from the cache directory) over the cache key and the pickled value, then the value.
+``diskcache`` itself only ever stores and returns those bytes (see ``_bytes_disk``).
+An entry that fails any check is deleted and treated as a miss: the node runs again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import importlib
 import logging
 import pickle
@@ -16,35 +17,49 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from hypergraph_typed.cache._secret import load_or_create_secret
+from hypergraph_typed._signing import MAC_BYTES, Signer, require_key
 
 logger = logging.getLogger("hypergraph_typed.cache")
 
-_MAC_BYTES = hashlib.sha256().digest_size
 _MISSING = object()
+PURPOSE = "hypergraph_typed.DiskCache entry"
 
 
 class DiskCache:
-    """Persistent cache backend; ``kwargs`` go to ``diskcache.Cache`` (e.g. ``size_limit``)."""
+    """Persistent cache backend; ``kwargs`` go to ``diskcache.Cache`` (e.g. ``size_limit``).
 
-    def __init__(self, cache_dir: str | Path = "~/.cache/hypergraph", **kwargs: Any) -> None:
+    ``key`` (at least 32 secret bytes) signs the entries; without it the per-user key
+    file is used (``$XDG_CONFIG_HOME/hypergraph_typed/cache-key``, created 0600). Give
+    the same ``key`` to every process that shares the directory under different users.
+    """
+
+    def __init__(
+        self, cache_dir: str | Path = "~/.cache/hypergraph", *, key: bytes | None = None,
+        **kwargs: Any,
+    ) -> None:
         try:
-            diskcache = importlib.import_module("diskcache")
+            importlib.import_module("diskcache")
         except ImportError as exc:
             raise ImportError(
                 "DiskCache stores entries with the diskcache package, which is not installed. "
                 "Install it with: pip install 'hypergraph-typed[diskcache]' (or pip install "
                 "diskcache), or use InMemoryCache"
             ) from exc
+        if "disk" in kwargs:
+            raise TypeError(
+                "DiskCache(disk=...) is not supported: DiskCache chooses how diskcache "
+                "stores entries, so that it never unpickles bytes it did not sign"
+            )
+        from diskcache import Cache  # type: ignore[import-untyped]
+
+        from hypergraph_typed.cache._bytes_disk import BytesOnlyDisk
+        from hypergraph_typed.cache._key import load_user_key
+
         self.directory = Path(cache_dir).expanduser()
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._secret = load_or_create_secret(self.directory)
-        self._cache: Any = diskcache.Cache(str(self.directory), **kwargs)
-
-    def _mac(self, key: str, payload: bytes) -> bytes:
-        k = key.encode()
-        msg = len(k).to_bytes(8, "big") + k + payload
-        return hmac.new(self._secret, msg, hashlib.sha256).digest()
+        secret = load_user_key() if key is None else require_key(key, "DiskCache(key=...)")
+        self._signer = Signer(secret, PURPOSE)
+        self._cache: Any = Cache(str(self.directory), disk=BytesOnlyDisk, **kwargs)
 
     def _discard(self, key: str, reason: str) -> tuple[bool, Any]:
         logger.warning("DiskCache: dropping entry %s in %s: %s", key, self.directory, reason)
@@ -52,22 +67,25 @@ class DiskCache:
         return False, None
 
     def get(self, key: str) -> tuple[bool, Any]:
-        raw = self._cache.get(key, default=_MISSING)
+        """``(True, value)`` for an entry this cache signed, else ``(False, None)``."""
+        from hypergraph_typed.cache._bytes_disk import ForeignEntryError
+
+        try:
+            raw = self._cache.get(key, default=_MISSING)
+        except ForeignEntryError as exc:
+            return self._discard(key, str(exc))
         if raw is _MISSING:
             return False, None
-        if not isinstance(raw, bytes):
-            return self._discard(key, f"not written by DiskCache ({type(raw).__name__})")
-        if len(raw) < _MAC_BYTES:
-            return self._discard(key, "no HMAC")
-        mac, payload = raw[:_MAC_BYTES], raw[_MAC_BYTES:]
-        if not hmac.compare_digest(mac, self._mac(key, payload)):
-            return self._discard(key, "HMAC check failed (tampered, or another key file)")
+        mac, payload = raw[:MAC_BYTES], raw[MAC_BYTES:]
+        if len(mac) < MAC_BYTES or not self._signer.verify(mac, key.encode(), payload):
+            return self._discard(key, "HMAC check failed (tampered, or signed with another key)")
         try:
             return True, pickle.loads(payload)
         except Exception as exc:
             return self._discard(key, f"cannot be unpickled ({type(exc).__name__}: {exc})")
 
     def set(self, key: str, value: Any) -> None:
+        """Store ``value`` signed; a value that cannot be pickled is skipped with a warning."""
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
@@ -79,9 +97,10 @@ class DiskCache:
                 stacklevel=2,
             )
             return
-        self._cache.set(key, self._mac(key, payload) + payload)
+        self._cache.set(key, self._signer.sign(key.encode(), payload) + payload)
 
     def close(self) -> None:
+        """Close the database connections (the entries stay on disk)."""
         self._cache.close()
 
     def __enter__(self) -> DiskCache:

@@ -2,6 +2,7 @@
 
 from hypergraph_typed.checkpointers._records import (
     Checkpoint,
+    PauseRecord,
     Run,
     StepRecord,
     StepStatus,
@@ -29,6 +30,7 @@ __all__ = [
     "LineageRow",
     "LineageView",
     "MemoryCheckpointer",
+    "PauseRecord",
     "PickleSerializer",
     "PostgresCheckpointer",
     "Run",

@@ -12,12 +12,20 @@ from datetime import datetime, timezone
 from typing import Any
 
 from hypergraph_typed._sentinels import END
-from hypergraph_typed.checkpointers._records import Run, StepRecord, StepStatus, WorkflowStatus
+from hypergraph_typed.checkpointers._records import (
+    PauseRecord,
+    Run,
+    StepRecord,
+    StepStatus,
+    WorkflowStatus,
+)
 from hypergraph_typed.checkpointers.serializers import Serializer
 from hypergraph_typed.exceptions import CheckpointSerializationError
 
 _UTC = timezone.utc
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# ASCII-only JSON: NUL and unpaired surrogates come out escaped, so any text a node
+# produced (names, decisions, error messages) can be stored in any database column.
+_dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 _loads = json.loads
 
 StepRow = tuple[Any, ...]
@@ -58,6 +66,20 @@ def _end_free(values: Mapping[str, Any]) -> Mapping[str, Any]:
         if v is END:
             return {k: ("END" if x is END else x) for k, x in values.items()}
     return values
+
+
+def safe_text(text: str | None) -> str | None:
+    """Text any database stores: NUL becomes the two characters ``\\0``, unpaired
+    surrogates their ``\\udxxx`` escape (PostgreSQL refuses both in text columns)."""
+    if text is None:
+        return None
+    if "\x00" in text:
+        text = text.replace("\x00", "\\0")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _decision_json(decision: Any) -> str | None:
@@ -136,8 +158,8 @@ class Codec:
             record.duration_ms,
             self.bool_out(record.cached),
             decision,
-            record.error,
-            record.node_type,
+            safe_text(record.error),
+            safe_text(record.node_type),
             self.ts_out(record.created_at, f"created_at of {what}"),
             None if completed is None else self.ts_out(completed, f"completed_at of {what}"),
             record.child_run_id,
@@ -196,6 +218,18 @@ class Codec:
     def run(self, row: tuple[Any, ...]) -> Run:
         config = row[11]
         completed = row[13]
+        pause = None
+        if row[16] is not None:
+            shown = self.serializer.deserialize(bytes(row[19])) if row[19] is not None else {}
+            answer = row[20]
+            pause = PauseRecord(
+                node_name=row[16],
+                response_keys=_loads(row[17]),
+                superstep=row[18],
+                value=shown.get("value"),
+                values=shown.get("values"),
+                answer=None if answer is None else self.serializer.deserialize(bytes(answer)),
+            )
         return Run(
             id=row[0],
             status=WorkflowStatus(row[1]),
@@ -211,12 +245,36 @@ class Codec:
             config=None if config is None else _loads(config),
             created_at=self.ts_in(row[12]),
             completed_at=None if completed is None else self.ts_in(completed),
-            claim=row[14],
+            epoch=row[14],
+            version=row[15],
+            pause=pause,
         )
+
+    def pause_params(self, run_id: str, pause: PauseRecord) -> tuple[Any, ...]:
+        """``pause_node, pause_keys, pause_superstep, pause_value`` of a new pause."""
+        try:
+            shown = self.serializer.serialize({"value": _end_value(pause.value),
+                                               "values": pause.values})
+        except Exception as exc:
+            raise _value_error(run_id, pause.node_name, "(the paused value)", pause.superstep,
+                               pause.value, exc) from exc
+        return (safe_text(pause.node_name), _dumps(pause.response_keys), pause.superstep, shown)
+
+    def answer_blob(self, run_id: str, answers: Mapping[str, Any]) -> bytes:
+        """The answers a claim records on the pending pause."""
+        try:
+            return self.serializer.serialize({k: _end_value(v) for k, v in answers.items()})
+        except Exception as exc:
+            name = next(iter(answers), "?")
+            raise _value_error(run_id, None, name, None, answers.get(name), exc) from exc
 
     def inputs(self, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
         deserialize = self.serializer.deserialize
         return {name: deserialize(bytes(blob)) for name, blob in rows}
+
+
+def _end_value(value: Any) -> Any:
+    return "END" if value is END else value
 
 
 def _value_error(

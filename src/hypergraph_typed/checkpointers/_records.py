@@ -84,9 +84,60 @@ class StepRecord:
         )
 
 
+@attrs.frozen(repr=False)
+class PauseRecord:
+    """What a paused run waits for: readable by any process (and the CLI).
+
+    ``node_name`` is the interrupt's path (``"inner/approval"`` when nested),
+    ``response_keys`` maps each of its outputs to the key a resume passes the answer
+    under, ``value``/``values`` are what the interrupt surfaced (its first input / all
+    of them). ``answer`` holds the answers once a resume claimed the run with them
+    (``None`` while the pause is pending): a resume delivered twice is recognised by it.
+    """
+
+    node_name: str
+    response_keys: dict[str, str]
+    superstep: int
+    value: Any = None
+    values: dict[str, Any] | None = None
+    answer: dict[str, Any] | None = None
+
+    @property
+    def pending(self) -> bool:
+        """True while no resume has answered the pause."""
+        return self.answer is None
+
+    @property
+    def response_key(self) -> str:
+        """The key of the (first) output: ``run(..., {pause.response_key: answer})``."""
+        return next(iter(self.response_keys.values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain fields (the values as they are)."""
+        return {
+            "node_name": self.node_name,
+            "response_keys": dict(self.response_keys),
+            "superstep": self.superstep,
+            "value": self.value,
+            "values": None if self.values is None else dict(self.values),
+            "answer": None if self.answer is None else dict(self.answer),
+        }
+
+    def __repr__(self) -> str:
+        state = "pending" if self.answer is None else "answered"
+        keys = ", ".join(self.response_keys.values())
+        return f"Pause {self.node_name} | {state} | answer under {keys} | superstep {self.superstep}"
+
+
 @dataclass(frozen=True, repr=False)
 class Run:
-    """One workflow: its status, statistics, lineage and fencing token (``claim``)."""
+    """One workflow: its status, statistics, lineage, lease and current pause.
+
+    ``epoch`` is the lease: it moves on each time a call claims the run (start, resume).
+    ``version`` moves on with every write. A claim is a compare-and-set on the version
+    the caller read; every write is fenced by the epoch and version its writer holds.
+    ``pause`` is what the run waits for (or last waited for), ``None`` if it never paused.
+    """
 
     id: str
     status: WorkflowStatus
@@ -102,7 +153,9 @@ class Run:
     config: dict[str, Any] | None = None
     created_at: datetime = field(default_factory=utcnow)
     completed_at: datetime | None = None
-    claim: int = 0
+    epoch: int = 0
+    version: int = 0
+    pause: PauseRecord | None = None
 
     def __post_init__(self) -> None:
         if type(self.status) is not WorkflowStatus:
@@ -125,7 +178,9 @@ class Run:
             "config": None if self.config is None else dict(self.config),
             "created_at": _format.iso(self.created_at),
             "completed_at": _format.iso(self.completed_at),
-            "claim": self.claim,
+            "epoch": self.epoch,
+            "version": self.version,
+            "pause": None if self.pause is None else self.pause.to_dict(),
         }
 
     def __repr__(self) -> str:

@@ -1,22 +1,43 @@
-"""``SqlCheckpointer``: the store surface on top of ``SqlOps``; subclasses bring a driver."""
+"""``SqlCheckpointer``: the store surface on top of ``SqlPlans``; subclasses execute them.
+
+Every method builds its operation (``_sqlplans``) and hands it to the backend's two
+executors: ``_txn`` (one write transaction) and ``_reads`` (reads, optionally as one
+snapshot). Async twins call ``_atxn`` / ``_areads``, which run inline unless the
+backend has a real async driver.
+"""
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from hypergraph_typed.checkpointers._ops import READ, SNAPSHOT, WRITE, Op, SqlOps
 from hypergraph_typed.checkpointers._records import Run, StepRecord, WorkflowStatus, utcnow
+from hypergraph_typed.checkpointers._sqlplans import (
+    GuardFailed,
+    ReadOp,
+    SqlPlans,
+    Stmt,
+    Txn,
+    WriteOp,
+)
 from hypergraph_typed.checkpointers._tables import StepTable
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy
+from hypergraph_typed.checkpointers.protocol import (
+    ClaimRun,
+    CommitRun,
+    CountRetries,
+    Lease,
+    ListChildren,
+    LoadRun,
+    RunSnapshot,
+    StartRun,
+)
 from hypergraph_typed.checkpointers.serializers import JsonSerializer, Serializer
 from hypergraph_typed.checkpointers.store import (
     ParentFilter,
-    ResumeState,
     StoreCheckpointer,
-    check_records,
     search_terms,
     workflow_status,
 )
@@ -25,14 +46,9 @@ T = TypeVar("T")
 
 
 class SqlCheckpointer(StoreCheckpointer):
-    """Shared by the SQLite and PostgreSQL stores: each call builds an op and runs it.
+    """Shared by the SQLite and PostgreSQL stores."""
 
-    ``_run`` executes an op synchronously; ``_arun`` asynchronously (inline by default).
-    ``mode`` is ``"read"`` (no transaction), ``"snapshot"`` (several reads that must
-    agree) or ``"write"`` (one write transaction).
-    """
-
-    _ops: SqlOps
+    _plans: SqlPlans
 
     def __init__(self, policy: CheckpointPolicy, serializer: Serializer | None) -> None:
         super().__init__(policy)
@@ -44,114 +60,116 @@ class SqlCheckpointer(StoreCheckpointer):
         self.serializer: Serializer = serializer if serializer is not None else JsonSerializer()
         self._clock: Callable[[], datetime] = utcnow
 
+    # --- executors each backend provides --------------------------------------------------
+
     @abc.abstractmethod
-    def _run(self, op: Op[T], mode: str) -> T: ...
+    def _txn(self, txn: Txn) -> list[Any]:
+        """Run one write transaction; ``GuardFailed`` (rolled back) if its guard changed nothing."""
 
-    async def _arun(self, op: Op[T], mode: str) -> T:
-        return self._run(op, mode)
+    @abc.abstractmethod
+    def _reads(self, stmts: tuple[Stmt, ...], snapshot: bool) -> list[Any]:
+        """Run reads; with ``snapshot``, inside one transaction that sees one state."""
 
-    # --- op builders (encode eagerly, outside any transaction) ----------------------------
+    async def _atxn(self, txn: Txn) -> list[Any]:
+        return self._txn(txn)
 
-    def _create_op(self, run_id: str, upsert: bool, lineage: dict[str, Any],
-                   inputs: Mapping[str, Any] | None) -> Op[Run]:
-        now = self._clock()
-        c = self._ops.c
-        stamp = c.ts_out(now, "now")
-        params = (
-            run_id,
-            WorkflowStatus.ACTIVE.value,
-            lineage["graph_name"],
-            lineage["parent_run_id"],
-            lineage["forked_from"],
-            lineage["fork_superstep"],
-            lineage["retry_of"],
-            lineage["retry_index"],
-            c.config_text(run_id, lineage["config"]),
-            stamp,
-            stamp,
-        )
-        input_rows = c.input_rows(run_id, inputs) if inputs else []
-        return self._ops.create_run(
-            params, upsert=upsert, input_rows=input_rows, ttl=self.policy.ttl, now=now
-        )
+    async def _areads(self, stmts: tuple[Stmt, ...], snapshot: bool) -> list[Any]:
+        return self._reads(stmts, snapshot)
 
-    def _status_op(self, run_id: str, status: WorkflowStatus | str, duration_ms: float | None,
-                   node_count: int | None, error_count: int | None) -> Op[None]:
-        return self._ops.update_status(
-            run_id, workflow_status(status), duration_ms, node_count, error_count,
-            self.policy.ttl, self._clock(),
-        )
+    # --- running operations ---------------------------------------------------------------
 
-    def _commit_op(
-        self,
-        run_id: str,
-        records: Sequence[StepRecord],
-        claim: int,
-        status: WorkflowStatus | str | None,
-        duration_ms: float | None,
-        node_count: int | None,
-        error_count: int | None,
-        inputs: Mapping[str, Any] | None,
-    ) -> Op[None]:
-        check_records(run_id, records)
-        st = None if status is None else workflow_status(status)
-        c = self._ops.c
-        rows = [c.step_row(r) for r in records]
-        input_rows = c.input_rows(run_id, inputs) if inputs else []
-        return self._ops.commit(
-            run_id, rows, claim=claim, status=st, duration_ms=duration_ms,
-            node_count=node_count, error_count=error_count, input_rows=input_rows,
-            policy=self.policy, now=self._clock(),
-        )
+    def _write(self, op: WriteOp[T]) -> T:
+        try:
+            rows = self._txn(op.txn)
+        except GuardFailed:
+            assert op.failure is not None
+            raise op.failure(self._reads(op.probe, False) if op.probe else []) from None
+        return op.result(rows)
 
-    def _inputs_op(self, run_id: str, values: Mapping[str, Any]) -> Op[None]:
-        rows = self._ops.c.input_rows(run_id, values)
-        return self._ops.save_inputs(run_id, rows, self.policy.ttl, self._clock())
+    async def _awrite(self, op: WriteOp[T]) -> T:
+        try:
+            rows = await self._atxn(op.txn)
+        except GuardFailed:
+            assert op.failure is not None
+            raise op.failure(await self._areads(op.probe, False) if op.probe else []) from None
+        return op.result(rows)
 
-    def _runs_op(self, status: WorkflowStatus | None, graph_name: str | None,
-                 since: datetime | None, parent_run_id: ParentFilter,
-                 limit: int | None) -> tuple[Op[list[Run]], str]:
-        ttl = self.policy.ttl
-        op = self._ops.query_runs(
-            status=status, graph_name=graph_name, since=since, parent_run_id=parent_run_id,
-            limit=limit, ttl=ttl, now=self._clock(),
-        )
-        return op, (READ if ttl is None else WRITE)
+    def _read(self, op: ReadOp[T]) -> T:
+        return op.result(self._reads(op.reads, op.snapshot))
+
+    async def _aread(self, op: ReadOp[T]) -> T:
+        return op.result(await self._areads(op.reads, op.snapshot))
+
+    # --- the protocol -----------------------------------------------------------------------
+
+    def load_run(self, request: LoadRun) -> RunSnapshot | None:
+        return self._read(self._plans.load_run(request))
+
+    def start_run(self, request: StartRun) -> Lease:
+        return self._write(self._plans.start_run(request, self.policy, self._clock()))
+
+    def claim_run(self, request: ClaimRun) -> Lease:
+        return self._write(self._plans.claim_run(request, self._clock()))
+
+    def commit_run(self, request: CommitRun) -> Lease:
+        return self._write(self._plans.commit_run(request, self.policy, self._clock()))
+
+    def list_children(self, request: ListChildren) -> list[Run]:
+        return self._read(self._plans.list_children(request.parent_run_id))
+
+    async def load_run_async(self, request: LoadRun) -> RunSnapshot | None:
+        return await self._aread(self._plans.load_run(request))
+
+    async def start_run_async(self, request: StartRun) -> Lease:
+        return await self._awrite(self._plans.start_run(request, self.policy, self._clock()))
+
+    async def claim_run_async(self, request: ClaimRun) -> Lease:
+        return await self._awrite(self._plans.claim_run(request, self._clock()))
+
+    async def commit_run_async(self, request: CommitRun) -> Lease:
+        return await self._awrite(self._plans.commit_run(request, self.policy, self._clock()))
+
+    async def list_children_async(self, request: ListChildren) -> list[Run]:
+        return await self._aread(self._plans.list_children(request.parent_run_id))
+
+    async def count_retries_async(self, request: CountRetries) -> int:
+        return await self._aread(self._plans.count_retries(request.source_run_id))
 
     # --- sync reads -----------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> Run | None:
-        return self._run(self._ops.get_run(run_id), READ)
+        return self._read(self._plans.get_run(run_id))
 
     def steps(self, run_id: str, *, superstep: int | None = None) -> StepTable:
-        return StepTable(self._run(self._ops.steps(run_id, superstep), READ))
+        steps: list[StepRecord] = self._read(self._plans.steps(run_id, superstep))
+        return StepTable(steps)
 
     def get_inputs(self, run_id: str) -> dict[str, Any]:
-        return self._run(self._ops.inputs(run_id), READ)
-
-    def load_for_resume(self, run_id: str) -> ResumeState:
-        return self._run(self._ops.load_for_resume(run_id), SNAPSHOT)
+        return self._read(self._plans.inputs(run_id))
 
     def _query_runs(self, *, status: WorkflowStatus | None, graph_name: str | None,
                     since: datetime | None, parent_run_id: ParentFilter,
                     limit: int | None) -> list[Run]:
-        op, mode = self._runs_op(status, graph_name, since, parent_run_id, limit)
-        return self._run(op, mode)
+        self.purge_expired()
+        return self._read(self._plans.query_runs(
+            status=status, graph_name=graph_name, since=since, parent_run_id=parent_run_id,
+            limit=limit,
+        ))
 
     def _children_of(self, run_ids: list[str]) -> list[Run]:
-        return self._run(self._ops.children_of(run_ids), SNAPSHOT)
+        return self._read(self._plans.children_of(run_ids))
 
     def _count_retries(self, source_run_id: str) -> int:
-        return self._run(self._ops.count_retries(source_run_id), READ)
+        return self._read(self._plans.count_retries(source_run_id))
 
     def _search(self, terms: list[str], fields: tuple[str, ...],
                 limit: int | None) -> list[StepRecord]:
-        return self._run(self._ops.search(terms, fields, limit), READ)
+        return self._read(self._plans.search(terms, fields, limit))
 
     def _counts(self) -> tuple[int, int]:
-        return self._run(self._ops.counts(), READ)
+        return self._read(self._plans.counts())
 
-    # --- sync writes ----------------------------------------------------------------------
+    # --- the spec's writes ------------------------------------------------------------------
 
     def create_run_sync(
         self,
@@ -168,29 +186,10 @@ class SqlCheckpointer(StoreCheckpointer):
         lineage = dict(graph_name=graph_name, parent_run_id=parent_run_id,
                        forked_from=forked_from, fork_superstep=fork_superstep,
                        retry_of=retry_of, retry_index=retry_index, config=config)
-        return self._run(self._create_op(run_id, True, lineage, None), WRITE)
-
-    def create_run_new(
-        self,
-        run_id: str,
-        *,
-        graph_name: str | None = None,
-        parent_run_id: str | None = None,
-        forked_from: str | None = None,
-        fork_superstep: int | None = None,
-        retry_of: str | None = None,
-        retry_index: int | None = None,
-        config: dict[str, Any] | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> Run:
-        lineage = dict(graph_name=graph_name, parent_run_id=parent_run_id,
-                       forked_from=forked_from, fork_superstep=fork_superstep,
-                       retry_of=retry_of, retry_index=retry_index, config=config)
-        return self._run(self._create_op(run_id, False, lineage, inputs), WRITE)
+        return self._write(self._plans.create_run(run_id, lineage, self.policy, self._clock()))
 
     def save_step_sync(self, record: StepRecord) -> None:
-        row = self._ops.c.step_row(record)
-        self._run(self._ops.save_step(row, self.policy, self._clock()), WRITE)
+        self._write(self._plans.save_step(record, self.policy, self._clock()))
 
     def update_run_status_sync(
         self,
@@ -201,43 +200,21 @@ class SqlCheckpointer(StoreCheckpointer):
         node_count: int | None = None,
         error_count: int | None = None,
     ) -> None:
-        self._run(self._status_op(run_id, status, duration_ms, node_count, error_count), WRITE)
-
-    def claim_run(self, run_id: str, expected_claim: int) -> int:
-        return self._run(
-            self._ops.claim(run_id, expected_claim, self.policy.ttl, self._clock()), WRITE
-        )
-
-    def commit_superstep(
-        self,
-        run_id: str,
-        records: Sequence[StepRecord],
-        *,
-        claim: int,
-        status: WorkflowStatus | str | None = None,
-        duration_ms: float | None = None,
-        node_count: int | None = None,
-        error_count: int | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> None:
-        op = self._commit_op(run_id, records, claim, status, duration_ms, node_count,
-                             error_count, inputs)
-        self._run(op, WRITE)
-
-    def save_inputs(self, run_id: str, values: Mapping[str, Any]) -> None:
-        self._run(self._inputs_op(run_id, values), WRITE)
+        self._write(self._plans.update_status(
+            run_id, workflow_status(status), duration_ms, node_count, error_count,
+            self.policy, self._clock(),
+        ))
 
     def purge_expired(self) -> int:
         ttl = self.policy.ttl
         if ttl is None:
             return 0
-        return self._run(self._ops.purge(ttl, self._clock(), None), WRITE)
+        return self._write(self._plans.purge(ttl, self._clock()))
 
     # --- async twins ----------------------------------------------------------------------
 
     async def save_step(self, record: StepRecord) -> None:
-        row = self._ops.c.step_row(record)
-        await self._arun(self._ops.save_step(row, self.policy, self._clock()), WRITE)
+        await self._awrite(self._plans.save_step(record, self.policy, self._clock()))
 
     async def create_run(
         self,
@@ -254,25 +231,9 @@ class SqlCheckpointer(StoreCheckpointer):
         lineage = dict(graph_name=graph_name, parent_run_id=parent_run_id,
                        forked_from=forked_from, fork_superstep=fork_superstep,
                        retry_of=retry_of, retry_index=retry_index, config=config)
-        return await self._arun(self._create_op(run_id, True, lineage, None), WRITE)
-
-    async def create_run_new_async(
-        self,
-        run_id: str,
-        *,
-        graph_name: str | None = None,
-        parent_run_id: str | None = None,
-        forked_from: str | None = None,
-        fork_superstep: int | None = None,
-        retry_of: str | None = None,
-        retry_index: int | None = None,
-        config: dict[str, Any] | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> Run:
-        lineage = dict(graph_name=graph_name, parent_run_id=parent_run_id,
-                       forked_from=forked_from, fork_superstep=fork_superstep,
-                       retry_of=retry_of, retry_index=retry_index, config=config)
-        return await self._arun(self._create_op(run_id, False, lineage, inputs), WRITE)
+        return await self._awrite(
+            self._plans.create_run(run_id, lineage, self.policy, self._clock())
+        )
 
     async def update_run_status(
         self,
@@ -283,57 +244,35 @@ class SqlCheckpointer(StoreCheckpointer):
         node_count: int | None = None,
         error_count: int | None = None,
     ) -> None:
-        await self._arun(
-            self._status_op(run_id, status, duration_ms, node_count, error_count), WRITE
-        )
-
-    async def claim_run_async(self, run_id: str, expected_claim: int) -> int:
-        return await self._arun(
-            self._ops.claim(run_id, expected_claim, self.policy.ttl, self._clock()), WRITE
-        )
-
-    async def commit_superstep_async(
-        self,
-        run_id: str,
-        records: Sequence[StepRecord],
-        *,
-        claim: int,
-        status: WorkflowStatus | str | None = None,
-        duration_ms: float | None = None,
-        node_count: int | None = None,
-        error_count: int | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> None:
-        op = self._commit_op(run_id, records, claim, status, duration_ms, node_count,
-                             error_count, inputs)
-        await self._arun(op, WRITE)
-
-    async def save_inputs_async(self, run_id: str, values: Mapping[str, Any]) -> None:
-        await self._arun(self._inputs_op(run_id, values), WRITE)
-
-    async def get_inputs_async(self, run_id: str) -> dict[str, Any]:
-        return await self._arun(self._ops.inputs(run_id), READ)
-
-    async def load_for_resume_async(self, run_id: str) -> ResumeState:
-        return await self._arun(self._ops.load_for_resume(run_id), SNAPSHOT)
+        await self._awrite(self._plans.update_status(
+            run_id, workflow_status(status), duration_ms, node_count, error_count,
+            self.policy, self._clock(),
+        ))
 
     async def get_steps(self, run_id: str, *, superstep: int | None = None) -> list[StepRecord]:
-        return StepTable(await self._arun(self._ops.steps(run_id, superstep), READ))
+        steps: list[StepRecord] = await self._aread(self._plans.steps(run_id, superstep))
+        return StepTable(steps)
 
     async def get_run_async(self, run_id: str) -> Run | None:
-        return await self._arun(self._ops.get_run(run_id), READ)
+        return await self._aread(self._plans.get_run(run_id))
 
     async def _query_runs_async(self, *, status: WorkflowStatus | None, graph_name: str | None,
                                 since: datetime | None, parent_run_id: ParentFilter,
                                 limit: int | None) -> list[Run]:
-        op, mode = self._runs_op(status, graph_name, since, parent_run_id, limit)
-        return await self._arun(op, mode)
+        ttl = self.policy.ttl
+        if ttl is not None:
+            await self._awrite(self._plans.purge(ttl, self._clock()))
+        return await self._aread(self._plans.query_runs(
+            status=status, graph_name=graph_name, since=since, parent_run_id=parent_run_id,
+            limit=limit,
+        ))
 
     async def _count_retries_async(self, source_run_id: str) -> int:
-        return await self._arun(self._ops.count_retries(source_run_id), READ)
+        return await self._aread(self._plans.count_retries(source_run_id))
 
     async def search_async(
         self, q: str, *, field: str | None = None, limit: int = 20
     ) -> list[StepRecord]:
         terms, fields = search_terms(q, field)
-        return StepTable(await self._arun(self._ops.search(terms, fields, limit), READ))
+        found: list[StepRecord] = await self._aread(self._plans.search(terms, fields, limit))
+        return StepTable(found)

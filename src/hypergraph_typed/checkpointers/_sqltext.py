@@ -12,7 +12,8 @@ import attrs
 
 RUN_COLS = (
     "id, status, graph_name, duration_ms, node_count, error_count, parent_run_id, "
-    "forked_from, fork_superstep, retry_of, retry_index, config, created_at, completed_at, claim"
+    "forked_from, fork_superstep, retry_of, retry_index, config, created_at, completed_at, "
+    "epoch, version, pause_node, pause_keys, pause_superstep, pause_value, answer"
 )
 STEP_COLS = (
     "run_id, superstep, node_name, step_index, status, input_versions, outputs, duration_ms, "
@@ -23,6 +24,21 @@ _STEP_UPDATE = ", ".join(
     for c in STEP_COLS.split(", ")[3:]
 )
 _STEP_ORDER = "COALESCE(completed_at, created_at), created_at, seq"
+_NEW_RUN = (
+    "(id, status, graph_name, parent_run_id, forked_from, fork_superstep, retry_of, "
+    "retry_index, config, created_at, updated_at, epoch, version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1)"
+)
+# Sets the status (if given) and statistics (those given) of a run; bumps its version.
+_SET_STATUS = (
+    "status = COALESCE(?, status), "
+    "completed_at = CASE WHEN ? THEN ? ELSE completed_at END, "
+    "duration_ms = COALESCE(?, duration_ms), node_count = COALESCE(?, node_count), "
+    "error_count = COALESCE(?, error_count), updated_at = ?, version = version + 1"
+)
+_SET_PAUSE = (
+    "pause_node = ?, pause_keys = ?, pause_superstep = ?, pause_value = ?, answer = NULL"
+)
 
 
 @attrs.frozen
@@ -33,10 +49,16 @@ class Dialect:
     placeholder: str  # "?" or "%s"
     like: str  # case-insensitive LIKE operator
     run_order: str  # insertion-order tie-break column of the runs table
+    # How a guard (a write that must change exactly one row) fails the transaction:
+    # SQLite's driver checks the row count; PostgreSQL's pipeline cannot wait for it, so
+    # the guard is wrapped to raise division_by_zero inside the server when no row changed.
+    guard_in_sql: bool
 
 
-SQLITE = Dialect(name="sqlite", placeholder="?", like="LIKE", run_order="rowid")
-POSTGRES = Dialect(name="postgres", placeholder="%s", like="ILIKE", run_order="seq")
+SQLITE = Dialect(name="sqlite", placeholder="?", like="LIKE", run_order="rowid",
+                 guard_in_sql=False)
+POSTGRES = Dialect(name="postgres", placeholder="%s", like="ILIKE", run_order="seq",
+                   guard_in_sql=True)
 
 
 class SqlText:
@@ -51,7 +73,9 @@ class SqlText:
             "meta": f"{prefix}meta",
         }
         r = self.render
+        g = self.guard
         self.select_run = r(f"SELECT {RUN_COLS} FROM {{runs}} WHERE id = ?")
+        self.select_lease = r("SELECT epoch, version FROM {runs} WHERE id = ?")
         self.select_steps = r(
             f"SELECT {STEP_COLS} FROM {{steps}} WHERE run_id = ? ORDER BY {_STEP_ORDER}"
         )
@@ -60,35 +84,48 @@ class SqlText:
             f"ORDER BY {_STEP_ORDER}"
         )
         self.select_inputs = r("SELECT name, value FROM {inputs} WHERE run_id = ?")
-        self.select_claim = r("SELECT claim FROM {runs} WHERE id = ?")
-        self.insert_run = r(
-            f"INSERT INTO {{runs}} ({RUN_COLS}, updated_at) "
-            "VALUES (?, ?, ?, NULL, 0, 0, ?, ?, ?, ?, ?, ?, ?, NULL, 1, ?) "
-            "ON CONFLICT (id) DO NOTHING"
+        self.select_children = r(
+            f"SELECT {RUN_COLS} FROM {{runs}} WHERE parent_run_id = ? "
+            f"ORDER BY created_at, {dialect.run_order}"
         )
+        # --- the protocol's guarded writes (each must change exactly one row) ---------
+        self.insert_run = g(f"INSERT INTO {{runs}} {_NEW_RUN} ON CONFLICT (id) DO NOTHING")
+        self.reset_run = g(
+            "UPDATE {runs} SET status = ?, graph_name = ?, parent_run_id = ?, "
+            "forked_from = ?, fork_superstep = ?, retry_of = ?, retry_index = ?, config = ?, "
+            "updated_at = ?, duration_ms = NULL, node_count = 0, error_count = 0, "
+            "completed_at = NULL, pause_node = NULL, pause_keys = NULL, "
+            "pause_superstep = NULL, pause_value = NULL, answer = NULL, "
+            "epoch = epoch + 1, version = version + 1 WHERE id = ?"
+        )
+        _claim = (
+            "UPDATE {runs} SET status = 'active', completed_at = NULL, updated_at = ?, "
+            "epoch = epoch + 1, version = version + 1"
+        )
+        self.claim_run = g(_claim + " WHERE id = ? AND version = ?")
+        self.claim_run_answered = g(_claim + ", answer = ? WHERE id = ? AND version = ?")
+        _fence = " WHERE id = ? AND epoch = ? AND version = ?"
+        self.commit_run = g(f"UPDATE {{runs}} SET {_SET_STATUS}{_fence}")
+        self.commit_run_paused = g(f"UPDATE {{runs}} SET {_SET_STATUS}, {_SET_PAUSE}{_fence}")
+        self.delete_steps = r("DELETE FROM {steps} WHERE run_id = ?")
+        self.delete_inputs = r("DELETE FROM {inputs} WHERE run_id = ?")
+        # --- the spec's unfenced writes ---------------------------------------------------
         self.upsert_run = r(
-            f"INSERT INTO {{runs}} AS r ({RUN_COLS}, updated_at) "
-            "VALUES (?, ?, ?, NULL, 0, 0, ?, ?, ?, ?, ?, ?, ?, NULL, 1, ?) "
+            "INSERT INTO {runs} AS r (id, status, graph_name, parent_run_id, forked_from, "
+            "fork_superstep, retry_of, retry_index, config, created_at, updated_at, epoch, "
+            "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1) "
             "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
             "graph_name = excluded.graph_name, duration_ms = NULL, node_count = 0, "
             "error_count = 0, parent_run_id = excluded.parent_run_id, "
             "forked_from = excluded.forked_from, fork_superstep = excluded.fork_superstep, "
             "retry_of = excluded.retry_of, retry_index = excluded.retry_index, "
-            "config = excluded.config, completed_at = NULL, claim = r.claim + 1, "
-            "updated_at = excluded.updated_at"
+            "config = excluded.config, completed_at = NULL, epoch = r.epoch + 1, "
+            "version = r.version + 1, updated_at = excluded.updated_at"
         )
-        _set_status = (
-            "UPDATE {runs} SET status = COALESCE(?, status), "
-            "completed_at = CASE WHEN ? THEN ? ELSE completed_at END, "
-            "duration_ms = COALESCE(?, duration_ms), node_count = COALESCE(?, node_count), "
-            "error_count = COALESCE(?, error_count), updated_at = ? WHERE id = ?"
+        self.update_status = g(f"UPDATE {{runs}} SET {_SET_STATUS} WHERE id = ?")
+        self.touch_run = r(
+            "UPDATE {runs} SET updated_at = ?, version = version + 1 WHERE id = ?"
         )
-        self.update_status = r(_set_status)
-        self.update_status_claimed = r(_set_status + " AND claim = ?")
-        self.bump_claim = r(
-            "UPDATE {runs} SET claim = claim + 1, updated_at = ? WHERE id = ? AND claim = ?"
-        )
-        self.touch_run = r("UPDATE {runs} SET updated_at = ? WHERE id = ?")
         self.upsert_step = r(
             f"INSERT INTO {{steps}} ({STEP_COLS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -116,6 +153,12 @@ class SqlText:
         self.counts = r("SELECT (SELECT COUNT(*) FROM {runs}), (SELECT COUNT(*) FROM {steps})")
         self.select_version = r("SELECT value FROM {meta} WHERE key = 'schema_version'")
         self.set_version = r("UPDATE {meta} SET value = ? WHERE key = 'schema_version'")
+
+    def guard(self, sql: str) -> str:
+        """A write that must change exactly one row; see ``Dialect.guard_in_sql``."""
+        if not self.dialect.guard_in_sql:
+            return self.render(sql)
+        return self.render(f"WITH guarded AS ({sql} RETURNING 1) SELECT 1 / COUNT(*) FROM guarded")
 
     def render(self, sql: str) -> str:
         """Table names in, placeholders swapped for the dialect's."""

@@ -99,12 +99,37 @@ class LineageView(list[LineageRow]):
         self.steps_by_run = None if steps_by_run is None else dict(steps_by_run)
 
     def __repr__(self) -> str:
+        """A git-style lineage table: one row per run, drawn in its lane.
+
+        ``*`` marks a run, ``@`` the selected one; ``|`` the lanes to its left.
+        """
         head = (
-            f"LineageView: {_format.plural(len(self), 'run')} "
-            f"(root {self.root_run_id}, selected {self.selected_run_id})"
+            f"LineageView: {_format.plural(len(self), 'run')} | root {self.root_run_id} | "
+            f"selected {self.selected_run_id}"
         )
-        lines = [head]
-        for row in self:
-            mark = "*" if row.is_selected else "-"
-            lines.append(f"{'  ' * row.depth}{mark} [lane {row.lane}] {row.run!r}")
-        return "\n".join(lines)
+        if not self:
+            return head
+        header = ("graph", "run", "status", "lineage", "steps", "duration", "created")
+        rows = [
+            (
+                "| " * row.lane + ("@" if row.is_selected else "*"),
+                row.run.id,
+                row.run.status.value,
+                _lineage(row.run),
+                str(row.run.node_count),
+                _format.duration(row.run.duration_ms),
+                _format.timestamp(row.run.created_at),
+            )
+            for row in self
+        ]
+        return "\n".join([head, *_format.table(header, rows)])
+
+
+def _lineage(run: Run) -> str:
+    """How a run relates to its family: ``root``, ``fork of X@S`` or ``retry #N of X``."""
+    if run.retry_of is not None:
+        return f"retry #{run.retry_index} of {run.retry_of}"
+    if run.forked_from is not None:
+        at = "" if run.fork_superstep is None else f"@{run.fork_superstep}"
+        return f"fork of {run.forked_from}{at}"
+    return "root"

@@ -1,9 +1,10 @@
 """``MemoryCheckpointer``: runs and steps in process memory (tests, notebooks, one process).
 
-Values are deep-copied on the way in and out, so a node that later mutates a list it
-returned cannot rewrite history, and a reader cannot corrupt the store. A value that
-cannot be deep-copied is refused with ``CheckpointSerializationError``, like a value a
-persistent store cannot serialize.
+Records are immutable, so they are stored and handed out as they are; only the values
+inside them are copied, and only those that could change afterwards (a list a node
+returned and later appends to, or a reader's copy it mutates): strings, numbers and
+tuples of them are shared. A value that cannot be deep-copied is refused with
+``CheckpointSerializationError``, like a value a persistent store cannot serialize.
 """
 
 from __future__ import annotations
@@ -19,18 +20,34 @@ import attrs
 
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.checkpointers import _format
-from hypergraph_typed.checkpointers._records import Run, StepRecord, WorkflowStatus, utcnow
+from hypergraph_typed.checkpointers._codec import safe_text
+from hypergraph_typed.checkpointers._records import (
+    PauseRecord,
+    Run,
+    StepRecord,
+    WorkflowStatus,
+    utcnow,
+)
 from hypergraph_typed.checkpointers._tables import StepTable
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy
+from hypergraph_typed.checkpointers.protocol import (
+    ClaimRun,
+    CommitRun,
+    Lease,
+    ListChildren,
+    LoadRun,
+    RunSnapshot,
+    StartRun,
+)
 from hypergraph_typed.checkpointers.store import (
     UNSET,
     ParentFilter,
-    ResumeState,
     StoreCheckpointer,
     check_aware,
     check_records,
-    claim_moved_error,
+    claim_refused_error,
     completed_like,
+    lease_lost_error,
     run_exists_error,
     unknown_run_error,
     workflow_status,
@@ -40,23 +57,48 @@ from hypergraph_typed.exceptions import CheckpointSerializationError
 # (superstep, node_name) -> (insertion seq, record)
 _Steps = dict[tuple[int, str], tuple[int, StepRecord]]
 
+_SHARED = (str, int, float, bool, bytes, type(None), complex, range)
 
-def _store_copy(
-    value: Any, *, run_id: str, node: str | None, name: str, superstep: int | None
-) -> Any:
-    """Deep copy for storage; ``END`` anywhere becomes ``"END"``."""
-    try:
-        return copy.deepcopy(value, {id(END): "END"})
-    except Exception as exc:
-        where = f"output {name!r} of node {node!r}" if node is not None else f"input {name!r}"
-        raise CheckpointSerializationError(
-            f"cannot checkpoint {where} in run {run_id!r}: the {type(value).__name__} value "
-            f"cannot be copied ({exc}). Store plain data (or a copyable object) instead.",
-            run_id=run_id,
-            node_name=node,
-            output_name=name,
-            superstep=superstep,
-        ) from exc
+
+def _isolated(value: Any) -> Any:
+    """The value itself when nothing can change it later, else a deep copy (END as "END")."""
+    if value is END:
+        return "END"
+    if type(value) in _SHARED:
+        return value
+    if type(value) is tuple and all(type(v) in _SHARED for v in value):
+        return value
+    return copy.deepcopy(value, {id(END): "END"})
+
+
+def _isolated_dict(
+    values: Mapping[str, Any], *, run_id: str, node: str | None, superstep: int | None
+) -> dict[str, Any]:
+    out = {}
+    for name, value in values.items():
+        try:
+            out[name] = _isolated(value)
+        except Exception as exc:
+            where = f"output {name!r} of node {node!r}" if node is not None else f"input {name!r}"
+            raise CheckpointSerializationError(
+                f"cannot checkpoint {where} in run {run_id!r}: the {type(value).__name__} "
+                f"value cannot be copied ({exc}). Store plain data (or a copyable object).",
+                run_id=run_id,
+                node_name=node,
+                output_name=name,
+                superstep=superstep,
+            ) from exc
+    return out
+
+
+def _shared_dict(values: dict[str, Any]) -> dict[str, Any]:
+    """A reader's copy: a new dict; mutable values copied, immutable ones shared."""
+    return {k: _isolated(v) for k, v in values.items()}
+
+
+def _all_shared(values: Mapping[str, Any]) -> bool:
+    """Whether every value is immutable (and not END): then the dict needs no copy."""
+    return all(type(v) in _SHARED for v in values.values())
 
 
 def _decision(value: Any) -> Any:
@@ -73,37 +115,121 @@ def _stored_record(record: StepRecord) -> StepRecord:
     if record.completed_at is not None:
         check_aware(record.completed_at, f"completed_at of {what}")
     values = record.values
+    decision = record.decision
+    error = safe_text(record.error)
+    if (values is None or _all_shared(values)) and (decision is None or type(decision) is str) \
+            and error is record.error:
+        return record  # immutable all through: stored as it is
     if values is not None:
-        values = {
-            k: _store_copy(
-                v, run_id=record.run_id, node=record.node_name, name=k, superstep=record.superstep
-            )
-            for k, v in values.items()
-        }
-    return attrs.evolve(
-        record,
-        values=values,
-        decision=_decision(record.decision),
-        input_versions=dict(record.input_versions),
-    )
+        values = _isolated_dict(
+            values, run_id=record.run_id, node=record.node_name, superstep=record.superstep
+        )
+    return attrs.evolve(record, values=values, decision=_decision(decision), error=error)
 
 
 def _out(record: StepRecord) -> StepRecord:
-    if not record.values:
+    if not record.values or _all_shared(record.values):
         return record
-    return attrs.evolve(record, values=copy.deepcopy(record.values))
+    return attrs.evolve(record, values=_shared_dict(record.values))
 
 
-class _RunSlot:
-    """A run plus what the store keeps beside it."""
+def _stored_pause(pause: PauseRecord | None, run_id: str) -> PauseRecord | None:
+    if pause is None:
+        return None
+    if type(pause.value) in _SHARED and (pause.values is None or _all_shared(pause.values)):
+        return pause
+    return attrs.evolve(
+        pause,
+        value=_isolated_dict({"value": pause.value}, run_id=run_id, node=pause.node_name,
+                             superstep=pause.superstep)["value"],
+        values=None if pause.values is None else _isolated_dict(
+            pause.values, run_id=run_id, node=pause.node_name, superstep=pause.superstep),
+    )
 
-    __slots__ = ("inputs", "run", "seq", "updated_at")
 
-    def __init__(self, run: Run, seq: int, updated_at: datetime) -> None:
-        self.run = run
+class _Entry:
+    """A run's fields, kept mutable under the store's lock; ``run`` is the frozen view.
+
+    Writes change fields only; the public ``Run`` is built when someone reads it (and
+    kept until the next write), so a run written several times per call costs no object
+    churn.
+    """
+
+    __slots__ = (
+        "_run", "completed_at", "created_at", "duration_ms", "epoch", "error_count", "inputs",
+        "lineage", "node_count", "pause", "seq", "status", "steps", "updated_at", "version",
+    )
+
+    def __init__(self, lineage: dict[str, Any], created_at: datetime, seq: int) -> None:
+        self.lineage = lineage
+        self.created_at = created_at
         self.seq = seq
-        self.updated_at = updated_at
+        self.updated_at = created_at
+        self.status = WorkflowStatus.ACTIVE
+        self.duration_ms: float | None = None
+        self.node_count = 0
+        self.error_count = 0
+        self.completed_at: datetime | None = None
+        self.epoch = 1
+        self.version = 1
+        self.pause: PauseRecord | None = None
         self.inputs: dict[str, Any] = {}
+        self.steps: _Steps = {}
+        self._run: Run | None = None
+
+    def reset(self, lineage: dict[str, Any], now: datetime) -> None:
+        """Start the run over (``create_run`` upsert, a map item again): stats cleared."""
+        self.lineage = lineage
+        self.status = WorkflowStatus.ACTIVE
+        self.duration_ms = None
+        self.node_count = self.error_count = 0
+        self.completed_at = None
+        self.epoch += 1
+        self.version += 1
+        self.updated_at = now
+        self._run = None
+
+    def set_status(
+        self, status: WorkflowStatus | None, duration_ms: float | None,
+        node_count: int | None, error_count: int | None, now: datetime,
+    ) -> None:
+        if status is not None:
+            self.status = status
+            self.completed_at = now if completed_like(status) else None
+        if duration_ms is not None:
+            self.duration_ms = duration_ms
+        if node_count is not None:
+            self.node_count = node_count
+        if error_count is not None:
+            self.error_count = error_count
+        self.version += 1
+        self.updated_at = now
+        self._run = None
+
+    @property
+    def run(self) -> Run:
+        run = self._run
+        if run is None:
+            run = self._run = Run(
+                status=self.status, duration_ms=self.duration_ms, node_count=self.node_count,
+                error_count=self.error_count, created_at=self.created_at,
+                completed_at=self.completed_at, epoch=self.epoch, version=self.version,
+                pause=self.pause, **self.lineage,
+            )
+        return run
+
+
+def _lineage(run_id: str, request: Any) -> dict[str, Any]:
+    config = request.config
+    return {
+        "id": run_id, "graph_name": safe_text(request.graph_name),
+        "parent_run_id": request.parent_run_id, "forked_from": request.forked_from,
+        "fork_superstep": request.fork_superstep, "retry_of": request.retry_of,
+        "retry_index": request.retry_index,
+        "config": None if config is None else (
+            dict(config) if _all_shared(config) else copy.deepcopy(dict(config))
+        ),
+    }
 
 
 class MemoryCheckpointer(StoreCheckpointer):
@@ -112,8 +238,7 @@ class MemoryCheckpointer(StoreCheckpointer):
     def __init__(self, *, policy: CheckpointPolicy | None = None) -> None:
         super().__init__(policy)
         self._lock = threading.Lock()
-        self._runs: dict[str, _RunSlot] = {}
-        self._steps: dict[str, _Steps] = {}
+        self._runs: dict[str, _Entry] = {}
         self._seq = 0
         self._clock: Callable[[], datetime] = utcnow
 
@@ -130,13 +255,13 @@ class MemoryCheckpointer(StoreCheckpointer):
         self._seq += 1
         return self._seq
 
-    def _ordered(self, run_id: str, superstep: int | None) -> list[StepRecord]:
-        steps = self._steps.get(run_id)
-        if not steps:
+    @staticmethod
+    def _ordered(entry: _Entry | None, superstep: int | None) -> list[StepRecord]:
+        if entry is None or not entry.steps:
             return []
         entries = [
             (rec.completed_at or rec.created_at, rec.created_at, seq, rec)
-            for (ss, _), (seq, rec) in steps.items()
+            for (ss, _), (seq, rec) in entry.steps.items()
             if superstep is None or ss <= superstep
         ]
         entries.sort(key=lambda e: e[:3])
@@ -147,10 +272,9 @@ class MemoryCheckpointer(StoreCheckpointer):
         if ttl is None:
             return 0
         cutoff = self._clock() - ttl
-        dead = [rid for rid, s in self._runs.items() if s.updated_at < cutoff and rid != keep]
+        dead = [rid for rid, e in self._runs.items() if e.updated_at < cutoff and rid != keep]
         for rid in dead:
             del self._runs[rid]
-            self._steps.pop(rid, None)
         return len(dead)
 
     def _retain(self, steps: _Steps, nodes: set[str]) -> None:
@@ -168,10 +292,10 @@ class MemoryCheckpointer(StoreCheckpointer):
             for key in [k for k in steps if k[0] <= floor]:
                 del steps[key]
 
-    def _put_steps(self, run_id: str, records: Sequence[StepRecord]) -> None:
+    def _put_steps(self, entry: _Entry, records: Sequence[StepRecord]) -> None:
         if not records:
             return
-        steps = self._steps.setdefault(run_id, {})
+        steps = entry.steps
         for rec in records:
             key = (rec.superstep, rec.node_name)
             old = steps.get(key)
@@ -179,41 +303,112 @@ class MemoryCheckpointer(StoreCheckpointer):
         if self.policy.retention != "full":
             self._retain(steps, {r.node_name for r in records})
 
-    def _slot(self, run_id: str, action: str) -> _RunSlot:
-        slot = self._runs.get(run_id)
-        if slot is None:
+    def _entry(self, run_id: str, action: str) -> _Entry:
+        entry = self._runs.get(run_id)
+        if entry is None:
             raise unknown_run_error(action, run_id)
-        return slot
+        return entry
 
-    @staticmethod
-    def _copy_inputs(run_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            k: _store_copy(v, run_id=run_id, node=None, name=k, superstep=None)
-            for k, v in values.items()
-        }
+    # --- the runtime's protocol -----------------------------------------------------------
+
+    def load_run(self, request: LoadRun) -> RunSnapshot | None:
+        with self._lock:
+            entry = self._runs.get(request.workflow_id)
+            if entry is None:
+                return None
+            return RunSnapshot(
+                _reader_run(entry.run),
+                tuple(self._ordered(entry, None)),
+                _shared_dict(entry.inputs),
+            )
+
+    def start_run(self, request: StartRun) -> Lease:
+        wid = request.workflow_id
+        inputs = _isolated_dict(request.inputs, run_id=wid, node=None, superstep=None)
+        lineage = _lineage(wid, request)
+        with self._lock:
+            now = self._clock()
+            self._purge(wid)
+            entry = self._runs.get(wid)
+            if entry is not None and not request.replace:
+                raise run_exists_error(wid)
+            if entry is None:
+                entry = self._runs[wid] = _Entry(lineage, now, self._next_seq())
+            else:
+                entry.reset(lineage, now)
+                entry.pause = None
+                entry.steps = {}
+            entry.inputs = inputs
+            return Lease(wid, entry.epoch, entry.version)
+
+    def claim_run(self, request: ClaimRun) -> Lease:
+        wid = request.workflow_id
+        answers = (
+            None if request.answers is None
+            else _isolated_dict(request.answers, run_id=wid, node=None, superstep=None)
+        )
+        with self._lock:
+            entry = self._entry(wid, "claim_run")
+            if entry.version != request.version:
+                raise claim_refused_error(wid, request.version, entry.version, entry.epoch)
+            if answers is not None and entry.pause is not None:
+                entry.pause = attrs.evolve(entry.pause, answer=answers)
+            entry.status = WorkflowStatus.ACTIVE
+            entry.completed_at = None
+            entry.epoch += 1
+            entry.version += 1
+            entry.updated_at = self._clock()
+            entry._run = None
+            return Lease(wid, entry.epoch, entry.version)
+
+    def commit_run(self, request: CommitRun) -> Lease:
+        lease = request.lease
+        wid = lease.workflow_id
+        check_records(wid, request.records)
+        stored = [_stored_record(r) for r in request.records]
+        inputs = (
+            _isolated_dict(request.inputs, run_id=wid, node=None, superstep=None)
+            if request.inputs else None
+        )
+        pause = _stored_pause(request.pause, wid)
+        with self._lock:
+            entry = self._entry(wid, "commit_run")
+            if entry.epoch != lease.epoch or entry.version != lease.version:
+                raise lease_lost_error(wid, lease, entry.epoch, entry.version)
+            self._put_steps(entry, stored)
+            if inputs:
+                entry.inputs.update(inputs)
+            if pause is not None:
+                entry.pause = pause
+            entry.set_status(
+                request.status, request.duration_ms, request.node_count,
+                request.error_count, self._clock(),
+            )
+            return Lease(wid, lease.epoch, entry.version)
+
+    def list_children(self, request: ListChildren) -> list[Run]:
+        parent = request.parent_run_id
+        with self._lock:
+            return [
+                _reader_run(e.run) for e in sorted(self._runs.values(), key=lambda e: e.seq)
+                if e.run.parent_run_id == parent
+            ]
 
     # --- reads ----------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> Run | None:
         with self._lock:
-            slot = self._runs.get(run_id)
-            return None if slot is None else slot.run
+            entry = self._runs.get(run_id)
+            return None if entry is None else _reader_run(entry.run)
 
     def steps(self, run_id: str, *, superstep: int | None = None) -> StepTable:
         with self._lock:
-            return StepTable(self._ordered(run_id, superstep))
+            return StepTable(self._ordered(self._runs.get(run_id), superstep))
 
     def get_inputs(self, run_id: str) -> dict[str, Any]:
         with self._lock:
-            slot = self._runs.get(run_id)
-            return {} if slot is None else copy.deepcopy(slot.inputs)
-
-    def load_for_resume(self, run_id: str) -> ResumeState:
-        with self._lock:
-            slot = self._runs.get(run_id)
-            if slot is None:
-                return None, [], {}
-            return slot.run, self._ordered(run_id, None), copy.deepcopy(slot.inputs)
+            entry = self._runs.get(run_id)
+            return {} if entry is None else _shared_dict(entry.inputs)
 
     def _query_runs(
         self,
@@ -226,14 +421,14 @@ class MemoryCheckpointer(StoreCheckpointer):
     ) -> list[Run]:
         with self._lock:
             self._purge(None)
-            slots = sorted(
-                self._runs.values(), key=lambda s: (s.run.created_at, s.seq), reverse=True
+            entries = sorted(
+                self._runs.values(), key=lambda e: (e.run.created_at, e.seq), reverse=True
             )
         out: list[Run] = []
-        for slot in slots:
+        for entry in entries:
             if limit is not None and len(out) >= limit:
                 break
-            run = slot.run
+            run = entry.run
             if status is not None and run.status is not status:
                 continue
             if graph_name is not None and run.graph_name != graph_name:
@@ -242,21 +437,21 @@ class MemoryCheckpointer(StoreCheckpointer):
                 continue
             if parent_run_id is not UNSET and run.parent_run_id != parent_run_id:
                 continue
-            out.append(run)
+            out.append(_reader_run(run))
         return out
 
     def _children_of(self, run_ids: list[str]) -> list[Run]:
         wanted = set(run_ids)
         with self._lock:
             return [
-                s.run
-                for s in self._runs.values()
-                if s.run.forked_from in wanted or s.run.retry_of in wanted
+                _reader_run(e.run)
+                for e in self._runs.values()
+                if e.run.forked_from in wanted or e.run.retry_of in wanted
             ]
 
     def _count_retries(self, source_run_id: str) -> int:
         with self._lock:
-            return sum(1 for s in self._runs.values() if s.run.retry_of == source_run_id)
+            return sum(1 for e in self._runs.values() if e.run.retry_of == source_run_id)
 
     def _search(
         self, terms: list[str], fields: tuple[str, ...], limit: int | None
@@ -265,8 +460,8 @@ class MemoryCheckpointer(StoreCheckpointer):
         with self._lock:
             found = [
                 (rec.completed_at or rec.created_at, seq, rec)
-                for steps in self._steps.values()
-                for seq, rec in steps.values()
+                for entry in self._runs.values()
+                for seq, rec in entry.steps.values()
                 if all(
                     any(n in (getattr(rec, f) or "").casefold() for f in fields) for n in needles
                 )
@@ -276,21 +471,9 @@ class MemoryCheckpointer(StoreCheckpointer):
 
     def _counts(self) -> tuple[int, int]:
         with self._lock:
-            return len(self._runs), sum(len(s) for s in self._steps.values())
+            return len(self._runs), sum(len(e.steps) for e in self._runs.values())
 
-    # --- writes ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _make_run(run_id: str, lineage: dict[str, Any], claim: int, created: datetime) -> Run:
-        config = lineage.pop("config")
-        return Run(
-            id=run_id,
-            status=WorkflowStatus.ACTIVE,
-            created_at=created,
-            claim=claim,
-            config=None if config is None else copy.deepcopy(config),
-            **lineage,
-        )
+    # --- the spec's writes ----------------------------------------------------------------
 
     def create_run_sync(
         self,
@@ -304,91 +487,33 @@ class MemoryCheckpointer(StoreCheckpointer):
         retry_index: int | None = None,
         config: dict[str, Any] | None = None,
     ) -> Run:
-        lineage = dict(
-            graph_name=graph_name,
-            parent_run_id=parent_run_id,
-            forked_from=forked_from,
-            fork_superstep=fork_superstep,
-            retry_of=retry_of,
-            retry_index=retry_index,
-            config=config,
-        )
+        lineage = {
+            "id": run_id, "graph_name": safe_text(graph_name), "parent_run_id": parent_run_id,
+            "forked_from": forked_from, "fork_superstep": fork_superstep, "retry_of": retry_of,
+            "retry_index": retry_index,
+            "config": None if config is None else copy.deepcopy(config),
+        }
         with self._lock:
             now = self._clock()
             self._purge(run_id)
-            slot = self._runs.get(run_id)
-            if slot is None:
-                run = self._make_run(run_id, lineage, 1, now)
-                self._runs[run_id] = _RunSlot(run, self._next_seq(), now)
-                return run
-            slot.run = self._make_run(run_id, lineage, slot.run.claim + 1, slot.run.created_at)
-            slot.updated_at = now
-            return slot.run
-
-    def create_run_new(
-        self,
-        run_id: str,
-        *,
-        graph_name: str | None = None,
-        parent_run_id: str | None = None,
-        forked_from: str | None = None,
-        fork_superstep: int | None = None,
-        retry_of: str | None = None,
-        retry_index: int | None = None,
-        config: dict[str, Any] | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> Run:
-        lineage = dict(
-            graph_name=graph_name,
-            parent_run_id=parent_run_id,
-            forked_from=forked_from,
-            fork_superstep=fork_superstep,
-            retry_of=retry_of,
-            retry_index=retry_index,
-            config=config,
-        )
-        stored_inputs = self._copy_inputs(run_id, inputs) if inputs else {}
-        with self._lock:
-            now = self._clock()
-            self._purge(run_id)
-            if run_id in self._runs:
-                raise run_exists_error(run_id)
-            run = self._make_run(run_id, lineage, 1, now)
-            slot = self._runs[run_id] = _RunSlot(run, self._next_seq(), now)
-            slot.inputs = stored_inputs
-            return run
+            entry = self._runs.get(run_id)
+            if entry is None:
+                entry = self._runs[run_id] = _Entry(lineage, now, self._next_seq())
+            else:
+                entry.reset(lineage, now)
+            return _reader_run(entry.run)
 
     def save_step_sync(self, record: StepRecord) -> None:
         stored = _stored_record(record)
         with self._lock:
             self._purge(record.run_id)
-            slot = self._runs.get(record.run_id)
-            if slot is not None:
-                slot.updated_at = self._clock()
-            self._put_steps(record.run_id, [stored])
-
-    def _set_status(
-        self,
-        slot: _RunSlot,
-        status: WorkflowStatus | None,
-        duration_ms: float | None,
-        node_count: int | None,
-        error_count: int | None,
-        now: datetime,
-    ) -> None:
-        changes: dict[str, Any] = {}
-        if status is not None:
-            changes["status"] = status
-            changes["completed_at"] = now if completed_like(status) else None
-        if duration_ms is not None:
-            changes["duration_ms"] = duration_ms
-        if node_count is not None:
-            changes["node_count"] = node_count
-        if error_count is not None:
-            changes["error_count"] = error_count
-        if changes:
-            slot.run = dataclasses.replace(slot.run, **changes)
-        slot.updated_at = now
+            entry = self._runs.get(record.run_id)
+            if entry is None:
+                raise unknown_run_error("save_step", record.run_id)
+            self._put_steps(entry, [stored])
+            entry.version += 1
+            entry.updated_at = self._clock()
+            entry._run = None
 
     def update_run_status_sync(
         self,
@@ -402,53 +527,23 @@ class MemoryCheckpointer(StoreCheckpointer):
         st = workflow_status(status)
         with self._lock:
             self._purge(run_id)
-            slot = self._slot(run_id, "update_run_status")
-            self._set_status(slot, st, duration_ms, node_count, error_count, self._clock())
-
-    def claim_run(self, run_id: str, expected_claim: int) -> int:
-        with self._lock:
-            self._purge(run_id)
-            slot = self._slot(run_id, "claim_run")
-            if slot.run.claim != expected_claim:
-                raise claim_moved_error(run_id, expected_claim, slot.run.claim)
-            slot.run = dataclasses.replace(slot.run, claim=expected_claim + 1)
-            slot.updated_at = self._clock()
-            return expected_claim + 1
-
-    def commit_superstep(
-        self,
-        run_id: str,
-        records: Sequence[StepRecord],
-        *,
-        claim: int,
-        status: WorkflowStatus | str | None = None,
-        duration_ms: float | None = None,
-        node_count: int | None = None,
-        error_count: int | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> None:
-        check_records(run_id, records)
-        st = None if status is None else workflow_status(status)
-        stored = [_stored_record(r) for r in records]
-        stored_inputs = self._copy_inputs(run_id, inputs) if inputs else None
-        with self._lock:
-            self._purge(run_id)
-            slot = self._slot(run_id, "commit_superstep")
-            if slot.run.claim != claim:
-                raise claim_moved_error(run_id, claim, slot.run.claim)
-            self._put_steps(run_id, stored)
-            if stored_inputs:
-                slot.inputs.update(stored_inputs)
-            self._set_status(slot, st, duration_ms, node_count, error_count, self._clock())
-
-    def save_inputs(self, run_id: str, values: Mapping[str, Any]) -> None:
-        stored = self._copy_inputs(run_id, values)
-        with self._lock:
-            self._purge(run_id)
-            slot = self._slot(run_id, "save_inputs")
-            slot.inputs.update(stored)
-            slot.updated_at = self._clock()
+            entry = self._entry(run_id, "update_run_status")
+            entry.set_status(st, duration_ms, node_count, error_count, self._clock())
 
     def purge_expired(self) -> int:
         with self._lock:
             return self._purge(None)
+
+
+def _reader_run(run: Run) -> Run:
+    """The run as a reader gets it: the pause's values copied where they could change."""
+    pause = run.pause
+    if pause is None or (type(pause.value) in _SHARED and not pause.values and not pause.answer):
+        return run
+    return dataclasses.replace(run, pause=attrs.evolve(
+        pause,
+        value=_isolated(pause.value),
+        values=None if pause.values is None else _shared_dict(pause.values),
+        answer=None if pause.answer is None else _shared_dict(pause.answer),
+    ))
+

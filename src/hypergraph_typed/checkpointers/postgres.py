@@ -1,11 +1,20 @@
-"""``PostgresCheckpointer``: the store in a PostgreSQL schema, via psycopg 3.
+"""``PostgresCheckpointer``: the store in a PostgreSQL schema, via psycopg 3 and its pool.
 
-Sync methods use one ``psycopg.Connection``, async methods one ``psycopg.AsyncConnection``
-(per event loop); both are opened on first use, in autocommit mode, with explicit
-transactions around writes. A lock per connection keeps one operation at a time on
-it, so the object can be shared by threads and by tasks. Several processes can use the
-same schema: run rows are locked by the claim check, and schema creation or migration
-is serialized by an advisory lock.
+Sync methods take connections from one ``psycopg_pool.ConnectionPool``, which threads
+share safely. Async methods use connections of the event loop they run on (a
+connection belongs to the loop that opened it; see ``_pg_loop_pool`` for why these are
+not an ``AsyncConnectionPool``): one checkpointer serves any number of threads with
+loops of their own, and a loop that ends takes nothing down with it.
+
+Each operation is one round trip: its statements are sent in pipeline mode inside one
+transaction (``BEGIN ... COMMIT``); a guard that must change one row aborts the
+transaction inside the server when it did not. Only the last commit of a run() call
+waits for the disk; the ones before it use asynchronous commit, which is safe because
+every write is fenced by the run's version: a write lost in a server crash makes the
+next one fail, so a call never reports as stored anything that was not.
+
+Connections time out (``connect_timeout``, ``statement_timeout``) rather than hang on a
+server that does not answer; errors name the host, port and database.
 """
 
 from __future__ import annotations
@@ -13,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Awaitable, Generator
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 
-from hypergraph_typed.checkpointers import _format
+from hypergraph_typed.checkpointers import _format, _sqlplans
 from hypergraph_typed.checkpointers._codec import Codec, ts_from_native, ts_to_native
-from hypergraph_typed.checkpointers._ops import ALL, EXEC, ONE, READ, Op, SqlOps
+from hypergraph_typed.checkpointers._pg_loop_pool import LoopConnections
+from hypergraph_typed.checkpointers._sqlplans import Fetch, SqlPlans, Stmt, Txn
 from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import POSTGRES, SqlText
 from hypergraph_typed.checkpointers.base import DONE
@@ -29,64 +39,37 @@ from hypergraph_typed.exceptions import CheckpointStoreError
 
 if TYPE_CHECKING:
     import psycopg
-
-T = TypeVar("T")
+    from psycopg_pool import ConnectionPool
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
-def _drive(op: Generator[tuple[int, str, Any], Any, T], cur: psycopg.Cursor[Any]) -> T:
-    try:
-        kind, sql, params = next(op)
-        while True:
-            if kind == EXEC:
-                result: Any = cur.execute(sql, params).rowcount
-            elif kind == ONE:
-                result = cur.execute(sql, params).fetchone()
-            elif kind == ALL:
-                result = cur.execute(sql, params).fetchall()
-            else:
-                cur.executemany(sql, params)
-                result = None
-            kind, sql, params = op.send(result)
-    except StopIteration as stop:
-        value: T = stop.value
-        return value
+async def _afetch(cur: psycopg.AsyncCursor[Any], fetch: Fetch) -> Any:
+    if fetch is Fetch.ONE:
+        return await cur.fetchone()
+    if fetch is Fetch.ALL:
+        return await cur.fetchall()
+    if fetch is Fetch.ROWCOUNT:
+        return cur.rowcount
+    return None
 
 
-async def _adrive(
-    op: Generator[tuple[int, str, Any], Any, T], cur: psycopg.AsyncCursor[Any]
-) -> T:
-    try:
-        kind, sql, params = next(op)
-        while True:
-            if kind == EXEC:
-                result: Any = (await cur.execute(sql, params)).rowcount
-            elif kind == ONE:
-                result = await (await cur.execute(sql, params)).fetchone()
-            elif kind == ALL:
-                result = await (await cur.execute(sql, params)).fetchall()
-            else:
-                await cur.executemany(sql, params)
-                result = None
-            kind, sql, params = op.send(result)
-    except StopIteration as stop:
-        value: T = stop.value
-        return value
-
-
-def _finish(aconn: psycopg.AsyncConnection[Any]) -> None:
-    """Close an async connection without its loop (psycopg's close never suspends)."""
-    coro = aconn.close()
-    try:
-        coro.send(None)
-    except StopIteration:
-        return
-    coro.close()
+def _fetch(cur: psycopg.Cursor[Any], fetch: Fetch) -> Any:
+    if fetch is Fetch.ONE:
+        return cur.fetchone()
+    if fetch is Fetch.ALL:
+        return cur.fetchall()
+    if fetch is Fetch.ROWCOUNT:
+        return cur.rowcount
+    return None
 
 
 class PostgresCheckpointer(SqlCheckpointer):
-    """Checkpoints in PostgreSQL, in tables under ``schema`` (created on first use)."""
+    """Checkpoints in PostgreSQL, in tables under ``schema`` (created on first use).
+
+    ``connect_timeout`` (seconds) bounds connecting, ``statement_timeout`` (seconds) any
+    one statement; ``pool_size`` is the most connections this checkpointer opens.
+    """
 
     def __init__(
         self,
@@ -97,12 +80,17 @@ class PostgresCheckpointer(SqlCheckpointer):
         retention: str | None = None,
         policy: CheckpointPolicy | None = None,
         serializer: Serializer | None = None,
+        connect_timeout: float = 5.0,
+        statement_timeout: float = 30.0,
+        pool_size: int = 8,
     ) -> None:
         try:
             import psycopg  # noqa: F401
+            import psycopg_pool  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
-                "PostgresCheckpointer needs psycopg 3: pip install 'hypergraph-typed[postgres]'"
+                "PostgresCheckpointer needs psycopg 3 and psycopg_pool: "
+                "pip install 'hypergraph-typed[postgres]'"
             ) from exc
         super().__init__(resolve_policy(policy, durability, retention), serializer)
         if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
@@ -112,14 +100,24 @@ class PostgresCheckpointer(SqlCheckpointer):
             )
         if not isinstance(dsn, str):
             raise TypeError(f"PostgresCheckpointer: dsn must be a str, got {type(dsn).__name__}")
+        for name, value in (("connect_timeout", connect_timeout),
+                            ("statement_timeout", statement_timeout)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"PostgresCheckpointer: {name} must be > 0 seconds, got {value!r}")
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+            raise ValueError(f"PostgresCheckpointer: pool_size must be an int >= 1, got {pool_size!r}")
         self.dsn = dsn
         self.schema = schema
+        self.connect_timeout = float(connect_timeout)
+        self.statement_timeout = float(statement_timeout)
+        self.pool_size = pool_size
+        self.location = _describe(dsn)
         text = SqlText(POSTGRES, prefix=f'"{schema}".')
         codec = Codec(self.serializer, ts_out=ts_to_native, ts_in=ts_from_native, bool_out=bool)
-        self._ops = SqlOps(text, codec)
+        self._plans = SqlPlans(text, codec)
         self._schema = SchemaManager(
             text,
-            location=f"PostgreSQL schema {schema!r}",
+            location=f"PostgreSQL schema {schema!r} at {self.location}",
             list_tables=(
                 "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s",
                 (schema,),
@@ -128,14 +126,12 @@ class PostgresCheckpointer(SqlCheckpointer):
             lock=("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"hypergraph_typed:{schema}",)),
             prelude=[f'CREATE SCHEMA IF NOT EXISTS "{schema}"'],
         )
-        self._schema_ready = False
         self._closed = False
         self._lock = threading.Lock()
-        self._conn: psycopg.Connection[Any] | None = None
-        self._cur: psycopg.Cursor[Any] | None = None
-        self._aloop: asyncio.AbstractEventLoop | None = None
-        self._alock: asyncio.Lock | None = None
-        self._aconn: psycopg.AsyncConnection[Any] | None = None
+        self._pool: ConnectionPool[Any] | None = None
+        self._schema_ready = False
+        # the async connections of each event loop that used this checkpointer
+        self._apools: dict[asyncio.AbstractEventLoop, LoopConnections] = {}
 
     def __repr__(self) -> str:
         if self._closed:
@@ -147,102 +143,276 @@ class PostgresCheckpointer(SqlCheckpointer):
         counts = f"{_format.plural(runs, 'run')} | {_format.plural(steps, 'step')}"
         return f"PostgresCheckpointer: schema {self.schema} | {counts}"
 
+    # --- the pool -------------------------------------------------------------------------
+
+    def _connect_kwargs(self) -> dict[str, Any]:
+        return {
+            "autocommit": True,
+            # No server-side prepared statements: psycopg's cache of them goes out of step
+            # with the server when a pipelined transaction is aborted (a lost race).
+            "prepare_threshold": None,
+            "application_name": f"hypergraph_typed:{self.schema}",
+            "connect_timeout": max(1, round(self.connect_timeout)),
+            "options": f"-c statement_timeout={int(self.statement_timeout * 1000)}",
+        }
+
+    def _unreachable(self, exc: BaseException) -> CheckpointStoreError:
+        return CheckpointStoreError(
+            f"cannot connect to PostgreSQL at {self.location} within "
+            f"{self.connect_timeout:g}s ({type(exc).__name__}: {exc}). Check that the server "
+            "runs and answers there, or raise connect_timeout.",
+            location=self.location,
+        )
+
     def _check_open(self) -> None:
         if self._closed:
             raise CheckpointStoreError(
                 f"PostgresCheckpointer(schema={self.schema!r}) is closed; create a new one",
-                location=self.schema,
+                location=self.location,
             )
 
-    # --- sync driver ------------------------------------------------------------------------
+    def _ensure_schema(self, conn: psycopg.Connection[Any]) -> None:
+        """Check, create or migrate the schema (once per checkpointer)."""
+        if self._schema_ready:
+            return
+        cur = conn.cursor()
+        if needs_work(self._schema.probe(cur)):
+            with conn.transaction():
+                self._schema.ensure(cur)
+        self._schema_ready = True
 
-    def _open(self) -> psycopg.Cursor[Any]:
+    def _open_pool(self) -> ConnectionPool[Any]:
+        """Open the sync pool and check the schema."""
+        import psycopg
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        self._check_open()
+        pool: ConnectionPool[Any] = ConnectionPool(
+            self.dsn, kwargs=self._connect_kwargs(), min_size=1, max_size=self.pool_size,
+            timeout=self.connect_timeout, open=False, name=f"hypergraph_typed:{self.schema}",
+        )
+        try:
+            pool.open(wait=True, timeout=self.connect_timeout)
+            with pool.connection() as conn:
+                self._ensure_schema(conn)
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            pool.close(timeout=0)
+            raise self._unreachable(exc) from exc
+        except BaseException:
+            pool.close(timeout=0)
+            raise
+        return pool
+
+    async def _aconnect(self) -> psycopg.AsyncConnection[Any]:
+        """One new async connection (the schema checked once, through the sync pool)."""
         import psycopg
 
         self._check_open()
-        conn = psycopg.connect(self.dsn, autocommit=True)
+        if not self._schema_ready:
+            await asyncio.to_thread(self._ensure_schema_once)
         try:
-            cur = conn.cursor()
-            if not self._schema_ready:
-                if needs_work(_drive(self._schema.probe(), cur)):
-                    with conn.transaction():
-                        _drive(self._schema.ensure(), cur)
-                self._schema_ready = True
-        except BaseException:
-            conn.close()
-            raise
-        self._conn, self._cur = conn, cur
-        return cur
+            return await psycopg.AsyncConnection.connect(self.dsn, **self._connect_kwargs())
+        except psycopg.OperationalError as exc:
+            raise self._unreachable(exc) from exc
 
-    def _run(self, op: Op[T], mode: str) -> T:
-        with self._lock:
-            conn, cur = self._conn, self._cur
-            if conn is None or cur is None or conn.closed:
-                cur = self._open()  # first use, or the server dropped the connection
-            if mode == READ:
-                return _drive(op, cur)
-            assert self._conn is not None
-            with self._conn.transaction():
-                return _drive(op, cur)
+    def _ensure_schema_once(self) -> None:
+        with self._connection():
+            pass  # opening the sync pool checks the schema
 
-    # --- async driver -----------------------------------------------------------------------
+    def _connection(self) -> Any:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                pool = self._pool
+                if pool is None:
+                    pool = self._pool = self._open_pool()
+        return pool.connection()
 
-    async def _aopen(self) -> psycopg.AsyncCursor[Any]:
-        import psycopg
-
-        self._check_open()
-        aconn = await psycopg.AsyncConnection.connect(self.dsn, autocommit=True)
-        try:
-            cur = aconn.cursor()
-            if not self._schema_ready:
-                if needs_work(await _adrive(self._schema.probe(), cur)):
-                    async with aconn.transaction():
-                        await _adrive(self._schema.ensure(), cur)
-                self._schema_ready = True
-        except BaseException:
-            await aconn.close()
-            raise
-        self._aconn = aconn
-        return cur
-
-    async def _arun(self, op: Op[T], mode: str) -> T:
+    def _aconnection(self) -> Any:
         loop = asyncio.get_running_loop()
-        if self._aloop is not loop:
-            # A connection belongs to the loop that opened it; a new loop gets its own.
-            if self._aconn is not None:
-                _finish(self._aconn)
-            self._aconn = None
-            self._aloop, self._alock = loop, asyncio.Lock()
-        assert self._alock is not None
-        async with self._alock:
-            aconn = self._aconn
-            if aconn is not None and not aconn.closed:
-                cur = aconn.cursor()
-            else:
-                cur = await self._aopen()
-            if mode == READ:
-                return await _adrive(op, cur)
-            assert self._aconn is not None
-            async with self._aconn.transaction():
-                return await _adrive(op, cur)
+        conns = self._apools.get(loop)
+        if conns is None:
+            with self._lock:
+                self._check_open()
+                for old in [lp for lp in self._apools if lp.is_closed()]:
+                    self._apools.pop(old).abandon()
+                conns = self._apools.setdefault(
+                    loop, LoopConnections(self._aconnect, self.pool_size)
+                )
+        return conns.connection()
+
+    # --- executors --------------------------------------------------------------------------
+
+    def _txn(self, txn: Txn) -> list[Any]:
+        import psycopg
+
+        try:
+            with self._connection() as conn:
+                try:
+                    with conn.pipeline():  # everything below goes in one round trip
+                        conn.execute("BEGIN")
+                        if not txn.durable and self.policy.durability != "sync":
+                            conn.execute("SET LOCAL synchronous_commit TO OFF")
+                        if txn.guard is not None:
+                            conn.execute(txn.guard.sql, txn.guard.params)
+                        for stmt in txn.stmts:
+                            cur = conn.cursor()
+                            if stmt.many:
+                                cur.executemany(stmt.sql, stmt.params)
+                            else:
+                                cur.execute(stmt.sql, stmt.params)
+                        reads = [(conn.execute(s.sql, s.params), s.fetch) for s in txn.reads]
+                        conn.execute("COMMIT")
+                except psycopg.Error:
+                    _end_aborted(conn)
+                    raise
+                return [_fetch(cur, fetch) for cur, fetch in reads]
+        except psycopg.errors.DivisionByZero:
+            raise _sqlplans.GuardFailed from None
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
+
+    def _reads(self, stmts: tuple[Stmt, ...], snapshot: bool) -> list[Any]:
+        import psycopg
+
+        try:
+            with self._connection() as conn:
+                if len(stmts) == 1:
+                    stmt = stmts[0]
+                    return [_fetch(conn.execute(stmt.sql, stmt.params), stmt.fetch)]
+                try:
+                    with conn.pipeline():
+                        if snapshot:
+                            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        curs = [conn.execute(s.sql, s.params) for s in stmts]
+                        if snapshot:
+                            conn.execute("COMMIT")
+                except psycopg.Error:
+                    _end_aborted(conn)
+                    raise
+                return [_fetch(cur, s.fetch) for cur, s in zip(curs, stmts)]
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: BaseException) -> BaseException:
+        from psycopg_pool import PoolTimeout
+
+        if isinstance(exc, PoolTimeout):
+            return self._unreachable(exc)
+        return exc
+
+    async def _atxn(self, txn: Txn) -> list[Any]:
+        import psycopg
+
+        try:
+            async with self._aconnection() as conn:
+                try:
+                    async with conn.pipeline():
+                        await conn.execute("BEGIN")
+                        if not txn.durable and self.policy.durability != "sync":
+                            await conn.execute("SET LOCAL synchronous_commit TO OFF")
+                        if txn.guard is not None:
+                            await conn.execute(txn.guard.sql, txn.guard.params)
+                        for stmt in txn.stmts:
+                            cur = conn.cursor()
+                            if stmt.many:
+                                await cur.executemany(stmt.sql, stmt.params)
+                            else:
+                                await cur.execute(stmt.sql, stmt.params)
+                        reads = [(await conn.execute(s.sql, s.params), s.fetch)
+                                 for s in txn.reads]
+                        await conn.execute("COMMIT")
+                except psycopg.Error:
+                    await _aend_aborted(conn)
+                    raise
+                return [await _afetch(cur, fetch) for cur, fetch in reads]
+        except psycopg.errors.DivisionByZero:
+            raise _sqlplans.GuardFailed from None
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
+
+    async def _areads(self, stmts: tuple[Stmt, ...], snapshot: bool) -> list[Any]:
+        import psycopg
+
+        try:
+            async with self._aconnection() as conn:
+                if len(stmts) == 1:
+                    stmt = stmts[0]
+                    return [await _afetch(await conn.execute(stmt.sql, stmt.params), stmt.fetch)]
+                try:
+                    async with conn.pipeline():
+                        if snapshot:
+                            await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        curs = [await conn.execute(s.sql, s.params) for s in stmts]
+                        if snapshot:
+                            await conn.execute("COMMIT")
+                except psycopg.Error:
+                    await _aend_aborted(conn)
+                    raise
+                return [await _afetch(cur, s.fetch) for cur, s in zip(curs, stmts)]
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
 
     # --- lifecycle --------------------------------------------------------------------------
 
     def initialize(self) -> Awaitable[None]:
-        """Connect (sync) and check or migrate the schema now; works with or without ``await``."""
-        with self._lock:
-            if self._cur is None:
-                self._open()
+        """Connect and check or migrate the schema now; works with or without ``await``."""
+        with self._connection():
+            pass
         return DONE
 
     def close(self) -> Awaitable[None]:
-        """Close both connections; the checkpointer cannot be used afterwards."""
+        """Close the pools; the checkpointer cannot be used afterwards.
+
+        Works with or without ``await``: awaited, it also waits for the current event
+        loop's pool to close; pools of other loops are closed on their own loop.
+        """
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-            self._conn = self._cur = None
-            if self._aconn is not None:
-                _finish(self._aconn)
-            self._aconn = None
+            pool, self._pool = self._pool, None
+            apools, self._apools = self._apools, {}
             self._closed = True
-        return DONE
+        if pool is not None:
+            pool.close()
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        waiting: Awaitable[None] = DONE
+        for loop, conns in apools.items():
+            if loop is current:
+                waiting = current.create_task(conns.close())  # runs even if not awaited
+            elif loop.is_running():
+                asyncio.run_coroutine_threadsafe(conns.close(), loop)
+            else:
+                conns.abandon()
+        return waiting
+
+
+def _end_aborted(conn: psycopg.Connection[Any]) -> None:
+    """After a failed pipeline, roll back the transaction it left open (if the
+    connection still works), so the connection goes back to the pool clean."""
+    from psycopg.pq import TransactionStatus
+
+    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+        conn.execute("ROLLBACK")
+
+
+async def _aend_aborted(conn: psycopg.AsyncConnection[Any]) -> None:
+    from psycopg.pq import TransactionStatus
+
+    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+        await conn.execute("ROLLBACK")
+
+
+def _describe(dsn: str) -> str:
+    """``host:port/dbname`` of a connection string, for error messages (no password)."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        params = conninfo_to_dict(dsn)
+    except Exception:
+        return "the given dsn"
+    host = params.get("host") or params.get("hostaddr") or "localhost"
+    port = params.get("port") or "5432"
+    db = params.get("dbname")
+    return f"{host}:{port}" + (f"/{db}" if db else "")

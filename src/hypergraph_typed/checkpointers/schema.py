@@ -14,15 +14,19 @@ History:
 * v1: ``meta``, ``runs``, ``steps``.
 * v2: ``runs.claim`` (fencing token), ``runs.updated_at`` (for ``ttl``) and the
   ``run_inputs`` table (graph inputs, one row per name).
+* v3: the lease model: ``runs.claim`` becomes ``runs.epoch`` (moved on by every claim),
+  ``runs.version`` (moved on by every write), and the run's pause record
+  (``pause_node``, ``pause_keys``, ``pause_superstep``, ``pause_value``, ``answer``).
 """
 
 from __future__ import annotations
 
-from hypergraph_typed.checkpointers._ops import ALL, EXEC, ONE, Op
+from typing import Any, Protocol
+
 from hypergraph_typed.checkpointers._sqltext import SqlText
 from hypergraph_typed.exceptions import CheckpointStoreError
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 
 _SQLITE_V1 = [
     "CREATE TABLE {meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -140,16 +144,39 @@ _PG_V2 = [
     )""",
 ]
 
+def _v3(blob: str) -> list[str]:
+    return [
+        "ALTER TABLE {runs} RENAME COLUMN claim TO epoch",
+        "ALTER TABLE {runs} ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+        "UPDATE {runs} SET version = epoch",
+        "ALTER TABLE {runs} ADD COLUMN pause_node TEXT",
+        "ALTER TABLE {runs} ADD COLUMN pause_keys TEXT",
+        "ALTER TABLE {runs} ADD COLUMN pause_superstep INTEGER",
+        f"ALTER TABLE {{runs}} ADD COLUMN pause_value {blob}",
+        f"ALTER TABLE {{runs}} ADD COLUMN answer {blob}",
+    ]
+
+
 # version -> statements that bring the schema from (version - 1) to version
 _MIGRATIONS: dict[str, dict[int, list[str]]] = {
-    "sqlite": {2: _SQLITE_V2},
-    "postgres": {2: _PG_V2},
+    "sqlite": {2: _SQLITE_V2, 3: _v3("BLOB")},
+    "postgres": {2: _PG_V2, 3: _v3("BYTEA")},
 }
 _CREATE_V1 = {"sqlite": _SQLITE_V1, "postgres": _PG_V1}
 
 
+class Cursor(Protocol):
+    """The part of a DB-API cursor (sqlite3 or psycopg, sync) the schema checks use."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
 class SchemaManager:
-    """Checks the version of a store and creates or migrates its tables."""
+    """Checks the version of a store and creates or migrates its tables (sync, once)."""
 
     def __init__(
         self,
@@ -174,9 +201,10 @@ class SchemaManager:
             v: [s.format(**fmt) for s in stmts] for v, stmts in _MIGRATIONS[dialect].items()
         }
 
-    def probe(self) -> Op[int | None]:
+    def probe(self, cur: Cursor) -> int | None:
         """The stored version, ``None`` for an empty store; errors for foreign ones."""
-        rows = yield ALL, *self._list_tables
+        cur.execute(*self._list_tables)
+        rows = cur.fetchall()
         tables = {r[0] for r in rows}
         if self._table_names["meta"] not in tables:
             if tables:
@@ -188,7 +216,8 @@ class SchemaManager:
                     location=self.location,
                 )
             return None
-        row = yield ONE, self.text.select_version, ()
+        cur.execute(self.text.select_version, ())
+        row = cur.fetchone()
         if row is None:
             raise CheckpointStoreError(
                 f"{self.location} has a 'meta' table without a schema_version: it was not "
@@ -221,23 +250,23 @@ class SchemaManager:
                 location=self.location,
             )
 
-    def ensure(self) -> Op[int]:
+    def ensure(self, cur: Cursor) -> int:
         """Create or migrate, inside the caller's write transaction. Returns the old version."""
         if self._lock is not None:
-            yield ONE, *self._lock
+            cur.execute(*self._lock)
         for stmt in self._prelude:
-            yield EXEC, stmt, ()
-        version = yield from self.probe()
+            cur.execute(stmt, ())
+        version = self.probe(cur)
         start = version
         if version is None:
             for stmt in self._create_v1:
-                yield EXEC, stmt, ()
+                cur.execute(stmt, ())
             version = 1
         while version < CURRENT_VERSION:
             version += 1
             for stmt in self._migrations[version]:
-                yield EXEC, stmt, ()
-            yield EXEC, self.text.set_version, (str(version),)
+                cur.execute(stmt, ())
+            cur.execute(self.text.set_version, (str(version),))
         return 0 if start is None else start
 
 

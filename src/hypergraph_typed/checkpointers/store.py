@@ -25,7 +25,21 @@ from hypergraph_typed.checkpointers._records import (
 )
 from hypergraph_typed.checkpointers._tables import LineageView, RunTable, StepTable
 from hypergraph_typed.checkpointers.base import Checkpointer, unknown_source
-from hypergraph_typed.exceptions import ConcurrentRunError
+from hypergraph_typed.checkpointers.protocol import (
+    ClaimRun,
+    CommitRun,
+    CountRetries,
+    Lease,
+    ListChildren,
+    LoadRun,
+    RunSnapshot,
+    StartRun,
+)
+from hypergraph_typed.exceptions import (
+    AnswerConflictError,
+    ConcurrentRunError,
+    RunExistsError,
+)
 
 
 class Unset(enum.Enum):
@@ -38,7 +52,6 @@ UNSET: Final = Unset.UNSET
 ParentFilter = Union[str, None, Literal[Unset.UNSET]]
 
 SEARCH_FIELDS = ("node_name", "error")
-ResumeState = tuple[Run | None, list[StepRecord], dict[str, Any]]
 
 
 def workflow_status(status: WorkflowStatus | str) -> WorkflowStatus:
@@ -78,7 +91,7 @@ def check_records(run_id: str, records: Sequence[StepRecord]) -> None:
     for r in records:
         if r.run_id != run_id:
             raise ValueError(
-                f"commit_superstep({run_id!r}): step record of node {r.node_name!r} belongs "
+                f"commit_run({run_id!r}): step record of node {r.node_name!r} belongs "
                 f"to run {r.run_id!r}; commit each run's records separately"
             )
 
@@ -86,10 +99,10 @@ def check_records(run_id: str, records: Sequence[StepRecord]) -> None:
 class StoreCheckpointer(Checkpointer):
     """A checkpointer with the complete read/write surface, sync and async.
 
-    Beyond the ``Checkpointer`` contract it offers the runtime's fast path:
-    ``create_run_new`` / ``claim_run`` (fencing tokens against concurrent resumes),
-    ``commit_superstep`` (one transaction per superstep), run inputs
-    (``save_inputs`` / ``get_inputs``) and ``load_for_resume``.
+    Beyond the ``Checkpointer`` contract it implements the runtime's store protocol
+    (``checkpointers.protocol``: ``load_run``, ``start_run``, ``claim_run``,
+    ``commit_run``, ... and their ``_async`` twins), which gives exactly-once resumes:
+    runs carry an epoch and a version, claims compare-and-set, writes are fenced.
     """
 
     # --- context managers: ``with store:`` / ``async with store:`` close it on exit -----
@@ -108,6 +121,32 @@ class StoreCheckpointer(Checkpointer):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    # --- the runtime's protocol (checkpointers.protocol), sync --------------------------
+
+    @abc.abstractmethod
+    def load_run(self, request: LoadRun) -> RunSnapshot | None:
+        """The run, its steps (execution order) and inputs, as one consistent snapshot."""
+
+    @abc.abstractmethod
+    def start_run(self, request: StartRun) -> Lease:
+        """Create the run with its inputs atomically (``RunExistsError`` if it exists)."""
+
+    @abc.abstractmethod
+    def claim_run(self, request: ClaimRun) -> Lease:
+        """Compare-and-set on the version read; record the answers to the pending pause."""
+
+    @abc.abstractmethod
+    def commit_run(self, request: CommitRun) -> Lease:
+        """One fenced transaction: records, inputs, pause, status and statistics."""
+
+    @abc.abstractmethod
+    def list_children(self, request: ListChildren) -> list[Run]:
+        """Runs whose parent is ``request.parent_run_id``."""
+
+    def count_retries(self, request: CountRetries) -> int:
+        """How many runs are retries of ``request.source_run_id``."""
+        return self._count_retries(request.source_run_id)
+
     # --- primitives each backend provides (sync) ---------------------------------------
 
     @abc.abstractmethod
@@ -120,11 +159,7 @@ class StoreCheckpointer(Checkpointer):
 
     @abc.abstractmethod
     def get_inputs(self, run_id: str) -> dict[str, Any]:
-        """The graph inputs saved for the run (merged over all calls)."""
-
-    @abc.abstractmethod
-    def load_for_resume(self, run_id: str) -> ResumeState:
-        """Run, steps (execution order) and inputs, read together for a resume."""
+        """The graph inputs stored with the run (merged over all calls)."""
 
     @abc.abstractmethod
     def create_run_sync(
@@ -139,26 +174,7 @@ class StoreCheckpointer(Checkpointer):
         retry_index: int | None = None,
         config: dict[str, Any] | None = None,
     ) -> Run:
-        """Upsert a run as ACTIVE; an existing run keeps created_at and its claim moves on."""
-
-    @abc.abstractmethod
-    def create_run_new(
-        self,
-        run_id: str,
-        *,
-        graph_name: str | None = None,
-        parent_run_id: str | None = None,
-        forked_from: str | None = None,
-        fork_superstep: int | None = None,
-        retry_of: str | None = None,
-        retry_index: int | None = None,
-        config: dict[str, Any] | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> Run:
-        """Insert a brand-new ACTIVE run with ``claim=1`` (and its inputs, atomically).
-
-        Raises ``ConcurrentRunError`` if the id already exists.
-        """
+        """Upsert a run as ACTIVE; an existing run keeps created_at and its epoch moves on."""
 
     @abc.abstractmethod
     def save_step_sync(self, record: StepRecord) -> None:
@@ -175,38 +191,6 @@ class StoreCheckpointer(Checkpointer):
         error_count: int | None = None,
     ) -> None:
         """Set the status (and the given statistics) of a run."""
-
-    @abc.abstractmethod
-    def claim_run(self, run_id: str, expected_claim: int) -> int:
-        """Compare-and-swap the run's claim from ``expected_claim`` to the next value.
-
-        Returns the new claim. Raises ``ConcurrentRunError`` if the claim moved on (another
-        process is running or resuming the workflow), ``ValueError`` for an unknown run.
-        """
-
-    @abc.abstractmethod
-    def commit_superstep(
-        self,
-        run_id: str,
-        records: Sequence[StepRecord],
-        *,
-        claim: int,
-        status: WorkflowStatus | str | None = None,
-        duration_ms: float | None = None,
-        node_count: int | None = None,
-        error_count: int | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Write one superstep's records (and optionally run status/stats and inputs) at once.
-
-        Everything is serialized before the transaction opens, so a value that cannot be
-        stored raises ``CheckpointSerializationError`` with nothing written. The run's
-        claim must still equal ``claim``, else ``ConcurrentRunError`` and nothing written.
-        """
-
-    @abc.abstractmethod
-    def save_inputs(self, run_id: str, values: Mapping[str, Any]) -> None:
-        """Merge graph inputs into the run's saved inputs (a newer key wins)."""
 
     @abc.abstractmethod
     def purge_expired(self) -> int:
@@ -339,6 +323,24 @@ class StoreCheckpointer(Checkpointer):
 
     # --- async twins (inline by default) ------------------------------------------------
 
+    async def load_run_async(self, request: LoadRun) -> RunSnapshot | None:
+        return self.load_run(request)
+
+    async def start_run_async(self, request: StartRun) -> Lease:
+        return self.start_run(request)
+
+    async def claim_run_async(self, request: ClaimRun) -> Lease:
+        return self.claim_run(request)
+
+    async def commit_run_async(self, request: CommitRun) -> Lease:
+        return self.commit_run(request)
+
+    async def list_children_async(self, request: ListChildren) -> list[Run]:
+        return self.list_children(request)
+
+    async def count_retries_async(self, request: CountRetries) -> int:
+        return await self._count_retries_async(request.source_run_id)
+
     async def save_step(self, record: StepRecord) -> None:
         self.save_step_sync(record)
 
@@ -365,31 +367,6 @@ class StoreCheckpointer(Checkpointer):
             config=config,
         )
 
-    async def create_run_new_async(
-        self,
-        run_id: str,
-        *,
-        graph_name: str | None = None,
-        parent_run_id: str | None = None,
-        forked_from: str | None = None,
-        fork_superstep: int | None = None,
-        retry_of: str | None = None,
-        retry_index: int | None = None,
-        config: dict[str, Any] | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> Run:
-        return self.create_run_new(
-            run_id,
-            graph_name=graph_name,
-            parent_run_id=parent_run_id,
-            forked_from=forked_from,
-            fork_superstep=fork_superstep,
-            retry_of=retry_of,
-            retry_index=retry_index,
-            config=config,
-            inputs=inputs,
-        )
-
     async def update_run_status(
         self,
         run_id: str,
@@ -402,41 +379,6 @@ class StoreCheckpointer(Checkpointer):
         self.update_run_status_sync(
             run_id, status, duration_ms=duration_ms, node_count=node_count, error_count=error_count
         )
-
-    async def claim_run_async(self, run_id: str, expected_claim: int) -> int:
-        return self.claim_run(run_id, expected_claim)
-
-    async def commit_superstep_async(
-        self,
-        run_id: str,
-        records: Sequence[StepRecord],
-        *,
-        claim: int,
-        status: WorkflowStatus | str | None = None,
-        duration_ms: float | None = None,
-        node_count: int | None = None,
-        error_count: int | None = None,
-        inputs: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.commit_superstep(
-            run_id,
-            records,
-            claim=claim,
-            status=status,
-            duration_ms=duration_ms,
-            node_count=node_count,
-            error_count=error_count,
-            inputs=inputs,
-        )
-
-    async def save_inputs_async(self, run_id: str, values: Mapping[str, Any]) -> None:
-        self.save_inputs(run_id, values)
-
-    async def get_inputs_async(self, run_id: str) -> dict[str, Any]:
-        return self.get_inputs(run_id)
-
-    async def load_for_resume_async(self, run_id: str) -> ResumeState:
-        return self.load_for_resume(run_id)
 
     async def get_state(self, run_id: str, *, superstep: int | None = None) -> dict[str, Any]:
         return _derive.fold_state(await self.get_steps(run_id, superstep=superstep))
@@ -497,28 +439,60 @@ def completed_like(status: WorkflowStatus) -> bool:
 
 
 
-def run_exists_error(run_id: str) -> ConcurrentRunError:
-    return ConcurrentRunError(
-        f"workflow {run_id!r} already exists: another process is running or resuming it right "
-        "now (or ran it before). Resume it by its id, or start a new workflow_id.",
+def run_exists_error(run_id: str) -> RunExistsError:
+    return RunExistsError(
+        f"workflow {run_id!r} already exists: another call created it first. Resume it by "
+        "its id (pass only interrupt answers), or start a new workflow_id.",
         workflow_id=run_id,
     )
 
 
-def claim_moved_error(run_id: str, expected: int, actual: int) -> ConcurrentRunError:
+def lease_lost_error(run_id: str, lease: Lease, actual_epoch: int, actual_version: int) -> ConcurrentRunError:
+    if actual_epoch != lease.epoch:
+        why = (
+            f"another call claimed it (epoch {lease.epoch} -> {actual_epoch}) and now runs "
+            "it; nothing of this call's write was stored. Let that call finish, then "
+            "look at the workflow again"
+        )
+    else:
+        why = (
+            f"it was written by someone else since (version {lease.version} -> "
+            f"{actual_version}); nothing of this call's write was stored"
+        )
     return ConcurrentRunError(
-        f"workflow {run_id!r} is being run or resumed by another process right now: its claim "
-        f"moved from {expected} to {actual}. Let that run finish, then resume the workflow "
-        "again; never drive one workflow_id from two places at once.",
+        f"workflow {run_id!r} was taken over: {why}. Never drive one workflow_id from two "
+        "places at once.",
         workflow_id=run_id,
-        expected_claim=expected,
-        actual_claim=actual,
+        epoch=actual_epoch,
+        expected_version=lease.version,
+        actual_version=actual_version,
+    )
+
+
+def claim_refused_error(run_id: str, expected: int, actual: int, epoch: int) -> ConcurrentRunError:
+    return ConcurrentRunError(
+        f"workflow {run_id!r} changed after this call read it (version {expected} -> "
+        f"{actual}): another call resumed or wrote it first, so this resume did nothing. "
+        "Look at the workflow again (e.g. runner.run(graph, workflow_id=...) without "
+        "answers, or checkpointer.get_run(...).pause) and decide from there.",
+        workflow_id=run_id,
+        epoch=epoch,
+        expected_version=expected,
+        actual_version=actual,
+    )
+
+
+def answer_conflict_error(run_id: str, node: str, stored: Mapping[str, Any]) -> AnswerConflictError:
+    return AnswerConflictError(
+        f"workflow {run_id!r}: the pause at {node!r} was already answered by another call "
+        f"({sorted(stored)}), with a different value; this answer was not applied. Read the "
+        "workflow's current pause and answer that one.",
+        workflow_id=run_id,
     )
 
 
 def unknown_run_error(action: str, run_id: str) -> ValueError:
     return ValueError(
-        f"{action}: no run {run_id!r} in this checkpointer; create it first "
-        "(create_run_new or create_run)"
+        f"{action}: no run {run_id!r} in this checkpointer; start it first "
+        "(a run with a checkpointer, or create_run)"
     )
-

@@ -8,6 +8,7 @@ both before and after the command name, so ``hypergraph-typed runs --db x.db`` a
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sqlite3
 import sys
@@ -16,7 +17,8 @@ from typing import TextIO
 
 from hypergraph_typed.checkpointers import WorkflowStatus
 from hypergraph_typed.cli import commands
-from hypergraph_typed.cli.errors import EXIT_ERROR, CliError
+from hypergraph_typed.cli.errors import EXIT_ERROR, STORE_ERRORS, CliError
+from hypergraph_typed.cli.escape import printable
 from hypergraph_typed.cli.render import Output, render
 from hypergraph_typed.cli.store import DEFAULT_SCHEMA, Source, open_postgres, open_sqlite
 from hypergraph_typed.exceptions import CheckpointStoreError
@@ -34,14 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit code is 0, 2 on any error, 1 if the reader left."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if (args.db is None) == (args.dsn is None):
+    if args.db is None and args.dsn is None:
         parser.error("give the database: either --db PATH (SQLite) or --dsn DSN (PostgreSQL)")
+    if args.db is not None and args.dsn is not None:
+        parser.error("--db and --dsn both name a database: give one, not both")
     if args.schema is not None and args.dsn is None:
         parser.error("--schema only applies to PostgreSQL (--dsn)")
     try:
         output = collect(args)
     except CliError as exc:
-        print(f"hypergraph-typed: error: {exc.message}", file=sys.stderr)
+        print(f"hypergraph-typed: error: {printable(exc.message)}", file=sys.stderr)
         return EXIT_ERROR
     return emit(output, as_json=args.json)
 
@@ -54,7 +58,9 @@ def collect(args: argparse.Namespace) -> Output:
         return dispatch(args, source)
     except CheckpointStoreError as exc:
         raise CliError(str(exc)) from exc
-    except sqlite3.Error as exc:
+    except STORE_ERRORS as exc:
+        raise CliError(f"cannot read a stored value: {exc}") from exc
+    except sqlite3.Error as exc:  # until the stores wrap driver errors in CheckpointStoreError
         raise CliError(f"cannot read SQLite database {args.db!r}: {exc}") from exc
     except Exception as exc:
         if _is_psycopg_error(exc):
@@ -91,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hypergraph-typed", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {package_version()}")
     _add_common(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -136,6 +144,14 @@ def _limit(value: str) -> int | None:
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be 0 (all) or more, got {n}")
     return n or None
+
+
+def package_version() -> str:
+    """The installed distribution's version (the package's ``__version__``)."""
+    try:
+        return importlib.metadata.version("hypergraph-typed")
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown: not installed)"
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from hypergraph_typed.checkpointers import Run, StepRecord, WorkflowStatus
+from hypergraph_typed.checkpointers import Run, StepRecord, StepStatus, WorkflowStatus
 from hypergraph_typed.cli import text
 from hypergraph_typed.cli.errors import CliError
 from hypergraph_typed.cli.pending import PendingQuestion, find_pending
-from hypergraph_typed.cli.render import Fields, Output, Table
+from hypergraph_typed.cli.render import Fields, Lines, Output, Table
 from hypergraph_typed.cli.store import Source
 
 VALUE_PREVIEW = 160  # characters per line of the pending value; --json has all of it
@@ -63,8 +63,11 @@ def steps(source: Source, workflow_id: str) -> Output:
 def show(source: Source, workflow_id: str) -> Output:
     run = require_run(source, workflow_id)
     pending = find_pending(source.store, run.id) if run.status is WorkflowStatus.PAUSED else None
+    failed = [s for s in source.store.steps(run.id) if s.status is StepStatus.FAILED]
     state = source.store.state(run.id)
     blocks: list[Fields | Table] = [Fields(f"workflow {run.id}", _run_fields(run))]
+    if failed or run.status is WorkflowStatus.FAILED:
+        blocks.append(Fields("failed", _failure_fields(failed)))
     if pending is not None:
         blocks.append(Fields("waiting for input", _pending_fields(pending)))
     elif run.status is WorkflowStatus.PAUSED:
@@ -74,6 +77,8 @@ def show(source: Source, workflow_id: str) -> Output:
                         empty="no values yet"))
     data = {
         "run": run.to_dict(),
+        "errors": [{"node_name": s.node_name, "superstep": s.superstep, "error": s.error}
+                   for s in failed],
         "pending": None if pending is None else pending.to_dict(),
         "state_keys": list(state),
     }
@@ -115,10 +120,19 @@ def _run_fields(run: Run) -> list[tuple[str, str]]:
     return items
 
 
-def _pending_fields(pending: PendingQuestion) -> list[tuple[str, str]]:
+def _failure_fields(failed: list[StepRecord]) -> list[tuple[str, str | Lines]]:
+    """Each failed node with its error (one line per line of the message)."""
+    if not failed:
+        return [("error", "(no failed step recorded: the run stopped outside a node)")]
+    return [(f"{s.node_name} (superstep {s.superstep})",
+             tuple((s.error or "(no message)").rstrip("\n").split("\n")))
+            for s in failed]
+
+
+def _pending_fields(pending: PendingQuestion) -> list[tuple[str, str | Lines]]:
     key = pending.response_key or "unknown until this interrupt is answered once"
     shown = text.listing(pending.value, VALUE_LINES, VALUE_PREVIEW)
-    items = [
+    items: list[tuple[str, str | Lines]] = [
         ("node", pending.node_name),
         ("response key", key),
         ("input shown", pending.input_name or "-"),

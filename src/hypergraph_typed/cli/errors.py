@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from hypergraph_typed.checkpointers.serializers import UndecodableValueError
+from hypergraph_typed.exceptions import CheckpointStoreError
+
 EXIT_ERROR = 2
+
+# What the library raises when a store cannot be read (a broken file, a foreign or newer
+# store, a row it cannot decode): reported as one line, never as a traceback.
+STORE_ERRORS: tuple[type[Exception], ...] = (CheckpointStoreError, UndecodableValueError)
 
 
 class CliError(Exception):

@@ -35,8 +35,18 @@ def timestamp(dt: datetime | None) -> str:
 def to_json(value: Any, *, indent: int | None = None) -> str:
     """JSON for any stored value; whatever JSON cannot encode is shown as ``str()``."""
     separators = None if indent else (", ", ": ")
-    return json.dumps(value, indent=indent, ensure_ascii=False, default=str,
+    return json.dumps(jsonable(value), indent=indent, ensure_ascii=False, default=str,
                       separators=separators)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with tuples as lists and dict keys JSON cannot have (tuples, bytes) as text."""
+    if isinstance(value, dict):
+        return {k if k is None or isinstance(k, (str, int, float)) else str(k): jsonable(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def preview(value: Any, limit: int) -> str:
@@ -45,14 +55,14 @@ def preview(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def listing(value: Any, max_lines: int, width: int) -> str:
+def listing(value: Any, max_lines: int, width: int) -> tuple[str, ...]:
     """A list one item per line (long lists end with ``… N more``); other values on one line."""
     if not isinstance(value, (list, tuple)) or not value:
-        return preview(value, width)
+        return (preview(value, width),)
     lines = [preview(item, width) for item in value[:max_lines]]
     if len(value) > max_lines:
         lines.append(f"… {len(value) - max_lines} more (--json shows all)")
-    return "\n".join(lines)
+    return tuple(lines)
 
 
 def decision(value: Any) -> str:

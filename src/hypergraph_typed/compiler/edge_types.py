@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 import attrs
 
-from hypergraph_typed.compiler.plan import INTERRUPT
+from hypergraph_typed.compiler.kinds import INTERRUPT
 from hypergraph_typed.compiler.types import (
     compatible,
     has_typevar,
@@ -308,6 +308,7 @@ class EdgeChecks:
 
     @property
     def empty(self) -> bool:
+        """True when nothing is checked anywhere, so runners can skip the check code."""
         return not (
             any(self.inputs) or any(self.outputs) or self.answers or self.values
         )

@@ -16,6 +16,19 @@ import attrs
 from hypergraph_typed._sentinels import END
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler.digraph import reachable
+from hypergraph_typed.compiler.edge_types import EdgeChecks, build_edge_checks
+from hypergraph_typed.compiler.kinds import (
+    CONSTANT,
+    DEEPCOPY,
+    FUNCTION,
+    GATE,
+    GRAPH,
+    INTERRUPT,
+    KIND_NAMES,
+    NO_FALLBACK,
+    UNCOPYABLE,
+    UNKNOWN,
+)
 from hypergraph_typed.compiler.structure import Structure
 from hypergraph_typed.compiler.validation import check_default_copyable
 from hypergraph_typed.exceptions import GraphConfigError
@@ -28,14 +41,11 @@ from hypergraph_typed.nodes.interrupt import InterruptNode
 if TYPE_CHECKING:
     from hypergraph_typed.graph.core import Graph
 
-# Node kinds the interpreter dispatches on.
-FUNCTION, GATE, GRAPH, INTERRUPT, UNKNOWN = 0, 1, 2, 3, 4
-KIND_NAMES = ("function", "gate", "graph", "interrupt", "unknown")
-
-# How a missing input is filled: nothing, a shared constant, or a fresh deep copy.
-NO_FALLBACK, CONSTANT, DEEPCOPY = 0, 1, 2
-# A default that cannot be deep-copied: the fallback value holds the error message.
-UNCOPYABLE = 3
+__all__ = [
+    "CONSTANT", "DEEPCOPY", "FUNCTION", "GATE", "GRAPH", "INTERRUPT", "KIND_NAMES",
+    "NO_FALLBACK", "UNCOPYABLE", "UNKNOWN", "ExecutionPlan", "GraphCall", "NodePlan",
+    "build_plan", "with_edge_checks",
+]
 
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), frozenset, range)
 
@@ -44,6 +54,22 @@ def _is_immutable(value: Any) -> bool:
     if isinstance(value, tuple):
         return all(_is_immutable(v) for v in value)
     return isinstance(value, _IMMUTABLE) or value is END
+
+
+@attrs.frozen(slots=True)
+class GraphCall:
+    """How a ``GraphNode`` runs its graph: the inner plan and the boundary, resolved once."""
+
+    plan: ExecutionPlan
+    inner_inputs: tuple[str, ...]
+    inner_outputs: tuple[str, ...]
+    # outer output name of each inner output (a nested pause is renamed through it)
+    to_outer: dict[str, str]
+    # map_over: the mapped parameters by their inner names (None: not mapped)
+    map_params: tuple[str, ...] | None
+    map_mode: str
+    map_error_handling: str
+    clone: bool | tuple[str, ...]
 
 
 @attrs.frozen(slots=True)
@@ -76,9 +102,12 @@ class NodePlan:
     # A plain sync function called positionally with one data output: the run loop calls
     # it inline, with no dispatch on kind.
     direct: bool
+    # GraphNodes only: the inner plan and boundary names.
+    graph_call: GraphCall | None = None
 
     @property
     def kind_name(self) -> str:
+        """The node kind as a readable name (for ``describe()`` and errors)."""
         return KIND_NAMES[self.kind]
 
 
@@ -91,6 +120,8 @@ class ExecutionPlan:
     slot_names: tuple[str, ...]
     slot_index: dict[str, int]
     nodes: tuple[NodePlan, ...]
+    # node name -> index (restoring stored steps finds their nodes by name)
+    node_index: dict[str, int]
     required: tuple[str, ...]
     optional: tuple[str, ...]
     bound: dict[str, Any]
@@ -122,12 +153,16 @@ class ExecutionPlan:
     # Nodes that can be ready before anything ran: entrypoints, and nodes none of whose
     # startup predecessors is ungated (such a predecessor must run first).
     initial_candidates: tuple[int, ...]
-    # Runtime tables derived from the plan on first use (e.g. edge type checks); the plan
-    # itself never changes, this only memoises what is computed from it.
-    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    # What every checkpointed run of this plan stores in its config: the structure hash
+    # (a resume refuses a changed graph) and the code hash.
+    run_config: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    # type_check="edges": the precompiled runtime checks (``Graph.compile(type_check=True)``
+    # builds this variant of the plan); ``None`` in the plain plan.
+    edge_checks: EdgeChecks | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def accepted_inputs(self) -> frozenset[str]:
+        """Every input name a run may pass: required and optional."""
         return frozenset(self.required) | frozenset(self.optional)
 
     def describe(self) -> str:
@@ -198,6 +233,7 @@ def _nested_resume_keys(graph: Graph) -> dict[str, tuple[str, str]]:
 
 
 def build_plan(graph: Graph) -> ExecutionPlan:
+    """Compile ``graph`` into its ``ExecutionPlan`` (``Graph.compile`` caches the result)."""
     s: Structure = graph.structure
     active = graph.active_node_ids()
     order = [i for i in range(len(s.nodes)) if i in active]
@@ -320,6 +356,7 @@ def build_plan(graph: Graph) -> ExecutionPlan:
             if i in s.gate_targets else {}
         )
         nodes.append(NodePlan(
+            graph_call=_graph_call(n) if isinstance(n, GraphNode) else None,
             index=pid[i], name=n.name, node=n, kind=kind, func=func, is_async=n.is_async,
             is_generator=n.is_generator, positional=positional, params=params,
             in_slots=tuple(slot(p) for p in n.inputs), fallback_kinds=tuple(fb_kinds),
@@ -352,7 +389,8 @@ def build_plan(graph: Graph) -> ExecutionPlan:
     result_names = selected if selected else tuple(o for o in graph.outputs if o not in emit_names)
     return ExecutionPlan(
         graph=graph, graph_name=graph.name, slot_names=tuple(slot_index),
-        slot_index=dict(slot_index), nodes=tuple(nodes), required=spec.required,
+        slot_index=dict(slot_index), nodes=tuple(nodes),
+        node_index={np.name: np.index for np in nodes}, required=spec.required,
         optional=spec.optional, bound=dict(bound), internal=internal,
         resume_keys=frozenset(iouts) | frozenset(nested),
         answer_slots={o: slot_index[o] for o in sorted(iouts)}, nested_resume=nested,
@@ -377,7 +415,32 @@ def build_plan(graph: Graph) -> ExecutionPlan:
             n.index for n in nodes
             if n.is_entrypoint or not any(not nodes[p].controllers for p in n.startup_preds)
         ),
+        run_config={
+            "graph_struct_hash": graph.structural_hash,
+            "graph_code_hash": graph.definition_hash,
+        },
     )
+
+
+def _graph_call(gn: GraphNode) -> GraphCall:
+    inner_of = dict(zip(gn.inputs, gn.inner_inputs))
+    config = gn.map_config
+    clone = gn.clone_config
+    return GraphCall(
+        plan=gn.graph.compile(),
+        inner_inputs=tuple(gn.inner_inputs),
+        inner_outputs=tuple(gn.inner_outputs),
+        to_outer=dict(zip(gn.inner_outputs, gn.outputs)),
+        map_params=None if config is None else tuple(inner_of[p] for p in config[0]),
+        map_mode="zip" if config is None else config[1],
+        map_error_handling="raise" if config is None else config[2],
+        clone=tuple(inner_of[c] for c in clone) if isinstance(clone, tuple) else clone,
+    )
+
+
+def with_edge_checks(plan: ExecutionPlan) -> ExecutionPlan:
+    """The ``type_check="edges"`` variant of ``plan``: the same plan plus its runtime checks."""
+    return attrs.evolve(plan, edge_checks=build_edge_checks(plan))
 
 
 def _layers(s: Structure, active: frozenset[int]) -> list[list[int]]:
@@ -400,4 +463,5 @@ def _layers(s: Structure, active: frozenset[int]) -> list[list[int]]:
 
 
 def fresh_default(value: Any) -> Any:
+    """A deep copy of a default value, so no run mutates another run's default."""
     return copy.deepcopy(value)

@@ -13,16 +13,23 @@ from hypergraph_typed.nodes.gate import GateNode
 
 @dataclasses.dataclass(frozen=True)
 class InputSpec:
-    """Which names a run must (``required``) or may (``optional``) provide."""
+    """Which names a run must (``required``) or may (``optional``) provide.
+
+    ``entrypoints`` maps an entrypoint to the names it needs to start. Graphs always
+    leave it empty; it is kept so code written for hypergraph can build and read an
+    ``InputSpec`` the same way.
+    """
 
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    entrypoints: dict[str, Any] = dataclasses.field(default_factory=dict)
+    entrypoints: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     bound: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def all(self) -> tuple[str, ...]:
-        return self.required + self.optional
+        """Required, then optional, then entrypoint inputs; each name once."""
+        starts = (p for names in self.entrypoints.values() for p in names)
+        return tuple(dict.fromkeys((*self.required, *self.optional, *starts)))
 
 
 def active_nodes(
@@ -56,6 +63,7 @@ def active_nodes(
 
 
 def interrupt_outputs(s: Structure) -> set[str]:
+    """The data outputs of all interrupt nodes (answers, never graph inputs)."""
     return {o for n in s.nodes if n.is_interrupt for o in n.data_outputs}
 
 
@@ -92,6 +100,7 @@ def compute_input_spec(
     s: Structure, active: frozenset[int], entrypoints: tuple[int, ...] | None,
     bound: Mapping[str, Any], nested_bound: Mapping[str, Any],
 ) -> InputSpec:
+    """Classify the active nodes' inputs into required, optional and bound."""
     seeds = cycle_seeds(s, active, entrypoints, bound)
     carried: set[str] = set()
     for e in s.edges:
@@ -125,6 +134,7 @@ def compute_input_spec(
 
 
 def gate_controllers(s: Structure) -> dict[int, list[int]]:
+    """For each gate target, the gates that can route to it."""
     out: dict[int, list[int]] = {}
     for g, targets in s.gate_targets.items():
         if isinstance(s.nodes[g], GateNode):

@@ -23,6 +23,9 @@ def _missing(d: Declared, src: str, dst: str, value: str) -> GraphConfigError:
 
 
 def check_strict_types(s: Structure) -> None:
+    """Under ``strict_types``: raise ``GraphConfigError`` for a missing or mismatched edge
+    annotation.
+    """
     for e in s.edges:
         if e.kind != "data":
             continue

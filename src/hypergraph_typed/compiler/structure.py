@@ -47,21 +47,25 @@ class Structure:
 
     @property
     def has_cycles(self) -> bool:
+        """True when edges of any kind form a directed cycle."""
         return bool(self.cyclic)
 
     def successors(self) -> dict[int, list[int]]:
+        """Each node's direct successors over edges of every kind."""
         adj: dict[int, list[int]] = {i: [] for i in range(len(self.nodes))}
         for e in self.edges:
             adj[e.src].append(e.dst)
         return adj
 
     def predecessors(self) -> dict[int, list[int]]:
+        """Each node's direct predecessors over edges of every kind."""
         adj: dict[int, list[int]] = {i: [] for i in range(len(self.nodes))}
         for e in self.edges:
             adj[e.dst].append(e.src)
         return adj
 
     def names(self, ids: Iterable[int]) -> list[str]:
+        """The names of the nodes with the given indices, in that order."""
         return [self.nodes[i].name for i in ids]
 
 
@@ -118,9 +122,8 @@ def analyze(nodes: Sequence[HyperNode], edges: Sequence[Any] | None, shared: obj
         return _analyze(nodes, edges, shared)
     except _ProducerConflict as exc:
         fix = _propose_fix(nodes, edges, shared, exc.value_name)
-        if not fix:
-            raise
-        raise GraphConfigError(f"{exc} {fix}") from None
+        # Re-raised as the public class: the private one never shows in a traceback.
+        raise GraphConfigError(f"{exc} {fix}" if fix else str(exc)) from None
 
 
 def _analyze(
@@ -188,7 +191,9 @@ def _analyze(
         es.add(u, v, "ordering")
 
     adj = es.adjacency(count)
-    _check_multiple_producers(nodes, data_producers, shared_names, gate_targets, es, explicit)
+    _check_multiple_producers(
+        nodes, data_producers, shared_names, gate_targets, wait_pairs, es, explicit
+    )
     if shared_names and connected_check:
         _check_connected(nodes, es, shared_names)
     return Structure(
@@ -245,12 +250,27 @@ def _auto_wire(
     es: _EdgeSet, wired: dict[tuple[int, str], tuple[int, ...]],
 ) -> None:
     count = len(nodes)
+    waited_for: dict[int, list[int]] = {i: [] for i in range(count)}
+    for u, v in wait_pairs:
+        waited_for[v].append(u)
+
+    def candidates(v: int, p: str) -> list[int]:
+        # A node that rewrites ``p`` after waiting (directly or through a chain of
+        # signals) for another writer of ``p`` reads that writer's value: its own write
+        # comes later, so it is no candidate (no self-loop).
+        cands = producers.get(p, [])
+        if v in cands and len(cands) > 1 and waited_for[v]:
+            before = reachable(waited_for, waited_for[v])
+            if any(u in before for u in cands if u != v):
+                return [u for u in cands if u != v]
+        return cands
+
     candidate_adj: dict[int, set[int]] = {i: set() for i in range(count)}
     for v, n in enumerate(nodes):
         for p in n.inputs:
             if p in shared:
                 continue
-            for u in producers.get(p, []):
+            for u in candidates(v, p):
                 candidate_adj[u].add(v)
     for g, targets in gate_targets.items():
         candidate_adj[g].update(targets)
@@ -264,7 +284,7 @@ def _auto_wire(
         for p in n.inputs:
             if p in shared or (v, p) in wired:
                 continue
-            cands = producers.get(p, [])
+            cands = candidates(v, p)
             if not cands:
                 continue
             kept = list(cands)
@@ -412,7 +432,8 @@ def _branch_sets(
 
 def _check_multiple_producers(
     nodes: Sequence[HyperNode], producers: dict[str, list[int]], shared: tuple[str, ...],
-    gate_targets: dict[int, tuple[int, ...]], es: _EdgeSet, explicit: bool,
+    gate_targets: dict[int, tuple[int, ...]], wait_pairs: list[tuple[int, int]],
+    es: _EdgeSet, explicit: bool,
 ) -> None:
     contested = {name for name, ps in producers.items() if len(ps) > 1 and name not in shared}
     if not contested:
@@ -426,6 +447,9 @@ def _check_multiple_producers(
         for (u, v), e in es.by_pair.items():
             if e.kind == "data" and all(val in contested for val in e.value_names):
                 continue
+            order_adj[u].append(v)
+        # emit/wait_for always orders, even where a data edge holds the pair's one slot.
+        for u, v in wait_pairs:
             order_adj[u].append(v)
     branches: list[list[set[int]]] = []
     for g, targets in gate_targets.items():

@@ -1,7 +1,7 @@
 """Annotation compatibility for ``strict_types``: can a producer's value feed a parameter?
 
-``compatible`` follows the spec's rule (TypeVars, ``Any``, unions, ``Annotated``, then
-origins by subclass and arguments pairwise) and extends it where the spec's rule gives a
+``compatible`` follows hypergraph's rule (TypeVars, ``Any``, unions, ``Annotated``, then
+origins by subclass and arguments pairwise) and extends it where hypergraph's rule gives a
 wrong answer for a common annotation: ``Literal`` values, ``NewType``, variadic
 ``tuple[X, ...]`` and structural (non-generic) protocols.
 """
@@ -18,12 +18,14 @@ _NONE_TYPE = type(None)
 
 
 def strip_annotated(t: Any) -> Any:
+    """``t`` without its ``Annotated[...]`` wrappers."""
     while typing.get_origin(t) is Annotated:
         t = typing.get_args(t)[0]
     return t
 
 
 def is_union(t: Any) -> bool:
+    """True for ``Union[...]``, ``Optional[...]`` and ``X | Y``."""
     return typing.get_origin(t) in _UNION_TYPES
 
 
@@ -36,6 +38,7 @@ def _is_newtype(t: Any) -> bool:
 
 
 def is_protocol(t: Any) -> bool:
+    """True for a ``typing.Protocol`` class."""
     return isinstance(t, type) and bool(getattr(t, "_is_protocol", False))
 
 

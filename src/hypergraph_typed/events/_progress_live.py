@@ -1,170 +1,140 @@
 """The live progress renderer (tty and notebook modes), drawn with ``rich``.
 
-One bar per ``(graph, node, depth)`` and one per map, indented by nesting depth so a
-map's items sit under it. ``rich`` is imported by the caller, which turns a missing
-install into an ``ImportError`` with a hint before this module is loaded.
+Events only update a ``Board`` (O(1), no drawing), so a node's recorded duration and
+the async event loop never wait for the terminal. A ``rich.live.Live`` redraws the
+board from its own thread a few times a second, and once more when the top-level run
+ends. ``rich`` is imported by the caller, which falls back to plain lines when it is
+missing, before this module is loaded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rich.progress import BarColumn, Progress, TaskID, TextColumn
+from rich.live import Live
+from rich.text import Text
 
+from hypergraph_typed.events._progress_board import Board, Frame, Row
 from hypergraph_typed.events._progress_lines import final_line
+from hypergraph_typed.events._progress_stats import Tally
 from hypergraph_typed.events._run_tree import NodeInfo, RunInfo
-from hypergraph_typed.events.types import RunEndEvent, RunStatus
+from hypergraph_typed.events.types import NodeEndEvent, NodeErrorEvent, RunEndEvent, RunStatus
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-
-@dataclass
-class _Stats:
-    ok: int = 0
-    failed: int = 0
-    cached: int = 0
-    ms: list[float] = field(default_factory=list)
-
-    def render(self) -> str:
-        parts = []
-        if self.ok:
-            parts.append(f"{self.ok}✓")
-        if self.failed:
-            parts.append(f"{self.failed}✗")
-        if self.cached:
-            parts.append(f"{self.cached}◉")
-        if self.ms:
-            avg = sum(self.ms) / len(self.ms)
-            if avg < 1:
-                parts.append(f"~{avg:.1f}ms")
-            else:
-                parts.append(f"~{avg:.0f}ms" if avg < 1000 else f"~{avg / 1000:.1f}s")
-        return " ".join(parts)
+REFRESH_PER_SECOND = 4.0
+BAR_WIDTH = 40
+MAX_ROWS = 12  # at most this many lines, however tall the terminal: a glance, not a log
 
 
-@dataclass
-class _Bar:
-    task: TaskID
-    total: int | None
-    done: int = 0
-    stats: _Stats = field(default_factory=_Stats)
+def _bar(row: Row, width: int) -> Text:
+    """``━━━━━━`` filled in proportion to what finished (open-ended: to what started)."""
+    total = row.total if row.total is not None else max(row.done + row.running, 1)
+    filled = width if total <= 0 else min(width, width * row.done // total)
+    return Text.assemble(("━" * filled, "bar.complete"), ("━" * (width - filled), "bar.back"))
 
-    def count(self) -> str:
-        return f"{self.done}/{self.total}" if self.total is not None else str(self.done)
+
+def render_frame(frame: Frame) -> Text:
+    """One line per bar (label, bar, count, stats), under the summary of the folded ones.
+
+    Plain ``Text`` lines: a frame costs microseconds per bar, so the display's thread
+    takes little from the run it watches.
+    """
+    label_w = max((len(r.label) for r in frame.rows), default=0)
+    count_w = max((len(r.count()) for r in frame.rows), default=0)
+    lines: list[Text] = []
+    if frame.folded is not None:
+        n = frame.folded_rows
+        lines.append(Text(f"… {n} finished node{'' if n == 1 else 's'}: {frame.folded.render()}"))
+    for row in frame.rows:
+        line = Text(row.label.ljust(label_w) + " ")
+        line.append_text(_bar(row, BAR_WIDTH))
+        line.append(f" {row.count().ljust(count_w)} {row.stats.render()}".rstrip())
+        lines.append(line)
+    if frame.hidden_rows:
+        lines.append(Text(f"… {frame.hidden_rows} more running"))
+    return Text("\n").join(lines)
 
 
 class LiveRenderer:
-    """Keeps a ``rich.progress.Progress`` alive from the root run's start to its end."""
+    """Keeps a ``rich.live.Live`` open from the root run's start to its end."""
 
-    def __init__(self, console: Console, *, transient: bool) -> None:
+    def __init__(
+        self, console: Console, *, transient: bool,
+        refresh_per_second: float = REFRESH_PER_SECOND,
+    ) -> None:
         self._console = console
         self._transient = transient
-        self._progress: Progress | None = None
-        self._bars: dict[tuple[object, ...], _Bar] = {}
+        self._refresh_per_second = refresh_per_second
+        self._board = Board()
+        self._live: Live | None = None
 
-    def _new_progress(self) -> Progress:
-        return Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.fields[count]}"),
-            TextColumn("{task.fields[stats]}"),
-            console=self._console,
-            transient=self._transient,
-            auto_refresh=False,
-        )
+    def _frame(self) -> Text:
+        """Called by the live display's thread: fit the board to the terminal's height."""
+        height = min(self._console.size.height - 2, MAX_ROWS)
+        return render_frame(self._board.visible_rows(height))
 
     def reset(self) -> None:
+        """Close a display left open and start a new board."""
         self.close()
-        self._bars.clear()
-
-    def _bar(self, key: tuple[object, ...], label: str, depth: int, total: int | None) -> _Bar:
-        bar = self._bars.get(key)
-        if bar is None:
-            assert self._progress is not None
-            task = self._progress.add_task(
-                "  " * depth + label, total=total, stats="", count=""
-            )
-            bar = _Bar(task, total)
-            self._bars[key] = bar
-        return bar
-
-    def _update(self, bar: _Bar, *, advance: bool) -> None:
-        assert self._progress is not None
-        if advance:
-            bar.done += 1
-        self._progress.update(
-            bar.task, completed=bar.done, stats=bar.stats.render(), count=bar.count()
-        )
-        self._progress.refresh()
+        self._board.reset()
 
     def run_started(self, run: RunInfo, timestamp: float) -> None:
+        """Open the display for a root run; give a map its bar."""
         if run.is_root:
-            self._progress = self._new_progress()
-            self._progress.start()
+            self._live = Live(
+                console=self._console, transient=self._transient, auto_refresh=True,
+                refresh_per_second=self._refresh_per_second, get_renderable=self._frame,
+            )
+            self._live.start()
         if run.is_map:
-            bar = self._bar(("map", run.span_id), f"◈ {run.label}", run.depth, run.map_size)
-            self._update(bar, advance=False)
+            self._board.map_row(run)
 
-    def run_ended(self, run: RunInfo, event: RunEndEvent) -> None:
-        if self._progress is None:
+    def run_ended(self, run: RunInfo, event: RunEndEvent, tally: Tally) -> None:
+        """Count a map item; at the root, draw the last frame and print the final line."""
+        if self._live is None:
             return
         parent = run.parent
         if parent is not None and parent.is_map and run.in_map is parent:
-            bar = self._bars.get(("map", parent.span_id))
-            if bar is not None:
-                if event.status is RunStatus.FAILED:
-                    bar.stats.failed += 1
-                else:
-                    bar.stats.ok += 1
-                bar.stats.ms.append(event.duration_ms)
-                self._update(bar, advance=True)
+            row = self._board.map_row(parent)
+            row.done += 1
+            if event.status is RunStatus.FAILED:
+                row.stats.failed += 1
+            else:
+                row.stats.add_ok(event.duration_ms)
         if run.is_root:
-            self._finish()
-            self._console.print(final_line(run, event))
-
-    def _node_bar(self, node: NodeInfo) -> _Bar:
-        m = node.run.enclosing_map
-        total = m.map_size if m is not None else None
-        key = (node.run.graph_name, node.name, node.run.depth)
-        return self._bar(key, node.name, node.run.depth, total)
+            self.close()
+            self._console.print(Text(final_line(run, event, tally)))
 
     def node_started(self, node: NodeInfo, timestamp: float) -> None:
-        if self._progress is not None:
-            self._update(self._node_bar(node), advance=False)
+        """Mark the node's bar as running."""
+        if self._live is not None:
+            self._board.node_row(node).running += 1
 
-    def node_ended(self, node: NodeInfo, timestamp: float, cached: bool, duration_ms: float) -> None:
-        if self._progress is None:
+    def node_ended(self, node: NodeInfo, event: NodeEndEvent, tally: Tally) -> None:
+        """Advance the node's bar."""
+        if self._live is None:
             return
-        bar = self._node_bar(node)
-        if cached:
-            bar.stats.cached += 1
+        row = self._board.node_row(node)
+        row.running = max(row.running - 1, 0)
+        row.done += 1
+        if event.cached:
+            row.stats.cached += 1
         else:
-            bar.stats.ok += 1
-            bar.stats.ms.append(duration_ms)
-        self._update(bar, advance=True)
+            row.stats.add_ok(event.duration_ms)
 
-    def node_failed(self, node: NodeInfo, timestamp: float) -> None:
-        if self._progress is None:
+    def node_failed(self, node: NodeInfo, event: NodeErrorEvent, tally: Tally) -> None:
+        """Advance the node's bar and count the failure (failed bars are never folded)."""
+        if self._live is None:
             return
-        bar = self._node_bar(node)
-        bar.stats.failed += 1
-        self._update(bar, advance=True)
-
-    def _finish(self) -> None:
-        """Fill open-ended bars to what ran, draw the last frame and stop the live display."""
-        progress = self._progress
-        if progress is None:
-            return
-        for bar in self._bars.values():
-            if bar.total is None:
-                progress.update(bar.task, total=max(bar.done, 1), completed=bar.done)
-        progress.refresh()
-        progress.stop()
-        self._progress = None
+        row = self._board.node_row(node)
+        row.running = max(row.running - 1, 0)
+        row.done += 1
+        row.stats.failed += 1
 
     def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        """Draw the last frame and stop the display's thread (idempotent)."""
+        live, self._live = self._live, None
+        if live is not None:
+            live.stop()

@@ -36,6 +36,7 @@ class RunInfo:
 
     @property
     def is_root(self) -> bool:
+        """True for the top-level call's run."""
         return self.parent is None
 
     @property
@@ -63,6 +64,9 @@ class RunTree:
         self._nodes: dict[str, NodeInfo] = {}
 
     def start_run(self, event: RunStartEvent) -> RunInfo:
+        """Place a starting run under its node or map; a run with no known parent starts a new
+        tree.
+        """
         parent_span = event.parent_span_id
         via_node = self._nodes.get(parent_span) if parent_span is not None else None
         parent_run = via_node.run if via_node is not None else (
@@ -101,6 +105,7 @@ class RunTree:
         return info
 
     def start_node(self, event: NodeStartEvent) -> NodeInfo | None:
+        """Record a started node under its run; ``None`` for a run this tree does not know."""
         run = self._runs.get(event.parent_span_id) if event.parent_span_id else None
         if run is None:
             return None
@@ -109,7 +114,9 @@ class RunTree:
         return info
 
     def node(self, span_id: str) -> NodeInfo | None:
+        """The started node with this span id, or ``None``."""
         return self._nodes.get(span_id)
 
     def run(self, span_id: str | None) -> RunInfo | None:
+        """The run with this span id, or ``None``."""
         return self._runs.get(span_id) if span_id is not None else None

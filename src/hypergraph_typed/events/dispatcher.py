@@ -41,6 +41,7 @@ class EventDispatcher:
 
     @property
     def processors(self) -> tuple[EventProcessor, ...]:
+        """The processors, in delivery order."""
         return self._processors
 
     @property

@@ -67,6 +67,7 @@ class OpenTelemetryProcessor(TypedEventProcessor):
         span.set_status(self._trace.Status(self._trace.StatusCode.ERROR, message or None))
 
     def on_run_start(self, event: RunStartEvent) -> None:
+        """Open a ``run:{graph}`` span under its parent node, map or the current span."""
         attrs: dict[str, Any] = {f"{_P}run_id": event.run_id, f"{_P}is_map": event.is_map}
         if event.graph_name is not None:
             attrs[f"{_P}graph_name"] = event.graph_name
@@ -80,6 +81,7 @@ class OpenTelemetryProcessor(TypedEventProcessor):
         )
 
     def on_run_end(self, event: RunEndEvent) -> None:
+        """End the run span with its status; a failed run gets the error status."""
         span = self._runs.pop(event.span_id, None)
         if span is None:
             return
@@ -90,6 +92,7 @@ class OpenTelemetryProcessor(TypedEventProcessor):
         span.end(end_time=_ns(event.timestamp))
 
     def on_node_start(self, event: NodeStartEvent) -> None:
+        """Open a ``node:{name}`` span under its run span."""
         attrs: dict[str, Any] = {f"{_P}node_name": event.node_name, f"{_P}run_id": event.run_id}
         if event.graph_name is not None:
             attrs[f"{_P}graph_name"] = event.graph_name
@@ -101,11 +104,13 @@ class OpenTelemetryProcessor(TypedEventProcessor):
         )
 
     def on_cache_hit(self, event: CacheHitEvent) -> None:
+        """Mark the node span as served from the cache."""
         span = self._nodes.get(event.span_id)
         if span is not None:
             span.set_attribute(f"{_P}cached", True)
 
     def on_node_end(self, event: NodeEndEvent) -> None:
+        """End the node span with its duration."""
         span = self._nodes.pop(event.span_id, None)
         if span is None:
             return
@@ -115,6 +120,7 @@ class OpenTelemetryProcessor(TypedEventProcessor):
         span.end(end_time=_ns(event.timestamp))
 
     def on_node_error(self, event: NodeErrorEvent) -> None:
+        """End the node span with the error status and the error type."""
         span = self._nodes.pop(event.span_id, None)
         if span is None:
             return
@@ -124,6 +130,7 @@ class OpenTelemetryProcessor(TypedEventProcessor):
         span.end(end_time=_ns(event.timestamp))
 
     def on_route_decision(self, event: RouteDecisionEvent) -> None:
+        """Add a ``route_decision`` event to the run span."""
         span = self._runs.get(event.parent_span_id) if event.parent_span_id else None
         if span is not None:
             span.add_event(
@@ -133,6 +140,7 @@ class OpenTelemetryProcessor(TypedEventProcessor):
             )
 
     def on_interrupt(self, event: InterruptEvent) -> None:
+        """End the interrupt's node span: the run pauses there."""
         span = self._nodes.pop(event.span_id, None)
         if span is None:
             return

@@ -41,9 +41,11 @@ class AsyncEventProcessor(EventProcessor):
     """
 
     async def on_event_async(self, event: Event) -> None:
+        """Handle one event under ``AsyncRunner``; calls ``on_event`` unless overridden."""
         self.on_event(event)
 
     async def shutdown_async(self) -> None:
+        """Release resources under ``AsyncRunner``; calls ``shutdown`` unless overridden."""
         self.shutdown()
 
 
@@ -51,6 +53,7 @@ class TypedEventProcessor(EventProcessor):
     """Routes each event by its exact type to ``on_<kind>``; subclasses of events are ignored."""
 
     def on_event(self, event: Event) -> None:
+        """Call the ``on_<kind>`` method for the event's exact type."""
         method = _ROUTES.get(type(event))
         if method is not None:
             getattr(self, method)(event)

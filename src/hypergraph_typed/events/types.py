@@ -7,10 +7,11 @@ default so that runners (and tests) can set just what they know.
 from __future__ import annotations
 
 import enum
-import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Union
+
+from hypergraph_typed._ids import random_hex
 
 
 class RunStatus(str, enum.Enum):
@@ -26,7 +27,7 @@ class RunStatus(str, enum.Enum):
 
 def new_span_id() -> str:
     """16 random hex characters, the id format of every span."""
-    return secrets.token_hex(8)
+    return random_hex(16)
 
 
 def error_type_name(exc: BaseException) -> str:

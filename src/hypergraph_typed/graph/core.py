@@ -10,7 +10,8 @@ from typing_extensions import TypeVar
 
 from hypergraph_typed.compiler import scope as scope_mod
 from hypergraph_typed.compiler import validation
-from hypergraph_typed.compiler.plan import ExecutionPlan, build_plan
+from hypergraph_typed.compiler.cycle_hint import cycle_hint
+from hypergraph_typed.compiler.plan import ExecutionPlan, build_plan, with_edge_checks
 from hypergraph_typed.compiler.scope import InputSpec
 from hypergraph_typed.compiler.strict import check_strict_types
 from hypergraph_typed.compiler.structure import Structure, analyze
@@ -54,8 +55,8 @@ class Graph(Generic[Spec]):
     """Nodes wired by value name (or explicit ``edges``); immutable, compiled once."""
 
     __slots__ = (
-        "_bindings", "_edges_arg", "_entrypoints", "_inputs", "_plan", "_selected",
-        "_structure", "name", "strict_types",
+        "_bindings", "_checked_plan", "_definition_hash", "_edges_arg", "_entrypoints",
+        "_inputs", "_plan", "_selected", "_structure", "name", "strict_types",
     )
     _structure: Structure
     name: str | None
@@ -66,6 +67,8 @@ class Graph(Generic[Spec]):
     _edges_arg: Sequence[Any] | None
     _inputs: InputSpec | None
     _plan: ExecutionPlan | None
+    _checked_plan: ExecutionPlan | None
+    _definition_hash: str | None
 
     def __init__(
         self,
@@ -102,7 +105,7 @@ class Graph(Generic[Spec]):
         if strict_types:
             check_strict_types(s)
         if s.has_cycles and not entry:
-            raise GraphConfigError(self._cycle_hint())
+            raise GraphConfigError(cycle_hint(s, edges))
 
     def _init(
         self, s: Structure, name: str | None, strict: bool, entry: tuple[str, ...] | None,
@@ -117,6 +120,8 @@ class Graph(Generic[Spec]):
         object.__setattr__(self, "_edges_arg", edges)
         object.__setattr__(self, "_inputs", None)
         object.__setattr__(self, "_plan", None)
+        object.__setattr__(self, "_checked_plan", None)
+        object.__setattr__(self, "_definition_hash", None)
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError(f"Graph is immutable; use bind/select/with_entrypoint ({key!r})")
@@ -132,88 +137,9 @@ class Graph(Generic[Spec]):
             self._selected if selected is _UNSET else selected,
             self._edges_arg,
         )
+        # Same nodes and edges, so the same definition hash.
+        object.__setattr__(g, "_definition_hash", self._definition_hash)
         return g
-
-    def _cycle_hint(self) -> str:
-        s = self._structure
-        cyc = [s.nodes[i].name for i in sorted(s.cyclic)]
-        starts = [i for i in sorted(s.cyclic) if not isinstance(s.nodes[i], GateNode)]
-        gaps_by_start = {i: self._first_pass_gaps(i) for i in starts}
-        # Prefer a start whose first pass has every value it reads; else the first in order.
-        best = next((i for i in starts if not gaps_by_start[i]), starts[0] if starts else None)
-        suggestion = s.nodes[best].name if best is not None else cyc[0]
-        msg = (
-            f"Cyclic graphs require an explicit entrypoint: nodes {cyc} form a cycle, so "
-            f"where a run starts is ambiguous. Pass entrypoint={suggestion!r} (the node that "
-            "should run first) to Graph(...) or call .with_entrypoint(...)"
-        )
-        gaps = gaps_by_start.get(best, []) if best is not None else []
-        if not gaps:
-            return msg
-        notes = []
-        fixes: list[str] = []
-        shared_fix: list[str] = []
-        for u, q, prods in gaps:
-            who = s.nodes[u].name
-            notes.append(
-                f"{q!r} read by {who!r} (produced only by {s.names(prods)}, later in the cycle)"
-            )
-            readers = [n for n in s.nodes if q in n.inputs]
-            if len(readers) == 1:
-                fixes.append(
-                    f"give {who!r} a default for {q!r} (def {who}(..., {q}=None)) so its "
-                    "first visit can run"
-                )
-            elif q not in shared_fix:
-                # A default would have to be repeated on every reader; sharing makes the
-                # name a bindable input that always holds the latest write.
-                shared_fix.append(q)
-        if shared_fix:
-            binds = ", ".join(f"{q}=..." for q in shared_fix)
-            fixes.insert(0, (
-                f"declare shared={[*s.shared, *shared_fix]!r} and seed "
-                f"{'them' if len(shared_fix) > 1 else 'it'} with .bind({binds})"
-            ))
-        return (
-            f"{msg}. But starting at {suggestion!r}, the first pass has nothing to read for "
-            + "; ".join(notes) + ". Fix, together with the entrypoint: " + "; ".join(fixes) + "."
-        )
-
-    def _first_pass_gaps(self, entry: int) -> list[tuple[int, str, list[int]]]:
-        """Inputs that nothing provides on the first pass of a cycle started at ``entry``.
-
-        Walk the nodes reachable from ``entry`` (ignoring edges back into it) in BFS order;
-        a required value is a gap when it is not a graph input (under that entrypoint),
-        has no default, and none of its producers was visited earlier.
-        """
-        s = self._structure
-        inputs = set(
-            scope_mod.compute_input_spec(
-                s, scope_mod.active_nodes(s, (entry,), None), (entry,), {}, {}
-            ).all
-        )
-        succ = s.successors()
-        order: list[int] = [entry]
-        seen = {entry}
-        k = 0
-        while k < len(order):
-            for v in succ[order[k]]:
-                if v not in seen:
-                    seen.add(v)
-                    order.append(v)
-            k += 1
-        visited: set[int] = set()
-        gaps: list[tuple[int, str, list[int]]] = []
-        for u in order:
-            n = s.nodes[u]
-            for q in n.inputs:
-                if q in inputs or n.has_default_for(q) or q in s.shared:
-                    continue
-                prods = [w for w in s.data_producers.get(q, ()) if w != u]
-                if prods and not any(w in visited for w in prods):
-                    gaps.append((u, q, prods))
-            visited.add(u)
-        return gaps
 
     # -- structure -----------------------------------------------------------
     @property
@@ -223,17 +149,21 @@ class Graph(Generic[Spec]):
 
     @property
     def nodes(self) -> dict[str, HyperNode]:
+        """A copy of the nodes by name, in insertion order."""
         return {n.name: n for n in self._structure.nodes}
 
     def iter_nodes(self) -> Iterator[HyperNode]:
+        """The nodes in insertion order, without copying."""
         return iter(self._structure.nodes)
 
     @property
     def outputs(self) -> tuple[str, ...]:
+        """Every node's outputs, unique, in node order (emit names and gate decisions included)."""
         return tuple(dict.fromkeys(o for n in self._structure.nodes for o in n.outputs))
 
     @property
     def leaf_outputs(self) -> tuple[str, ...]:
+        """The outputs of nodes that no edge leaves: what the graph ends with."""
         s = self._structure
         has_out = {e.src for e in s.edges}
         return tuple(
@@ -242,30 +172,37 @@ class Graph(Generic[Spec]):
 
     @property
     def selected(self) -> tuple[str, ...] | None:
+        """The outputs narrowed to by ``select()``, or ``None``."""
         return self._selected
 
     @property
     def entrypoints_config(self) -> tuple[str, ...] | None:
+        """The configured entrypoint names, or ``None``."""
         return self._entrypoints
 
     @property
     def shared(self) -> tuple[str, ...]:
+        """The value names that live in run state (``shared=[...]``)."""
         return self._structure.shared
 
     @property
     def has_cycles(self) -> bool:
+        """True when edges of any kind, self-loops included, form a cycle."""
         return self._structure.has_cycles
 
     @property
     def has_async_nodes(self) -> bool:
+        """True when a top-level node is async (a GraphNode counts if its graph is)."""
         return any(n.is_async for n in self._structure.nodes)
 
     @property
     def has_interrupts(self) -> bool:
+        """True when a top-level node is an interrupt."""
         return any(n.is_interrupt for n in self._structure.nodes)
 
     @property
     def interrupt_nodes(self) -> list[HyperNode]:
+        """The top-level interrupt nodes."""
         return [n for n in self._structure.nodes if n.is_interrupt]
 
     def find_interrupt(self) -> str | None:
@@ -280,6 +217,7 @@ class Graph(Generic[Spec]):
         return None
 
     def find_async_node(self) -> str | None:
+        """Path (``inner/fetch``) of the first async node at any depth, or ``None``."""
         for n in self._structure.nodes:
             if isinstance(n, GraphNode):
                 inner = n.graph.find_async_node()
@@ -291,6 +229,7 @@ class Graph(Generic[Spec]):
 
     @property
     def controlled_by(self) -> dict[str, list[str]]:
+        """``{target: [gate names]}``: which gates can route to each node."""
         s = self._structure
         return {
             s.nodes[t].name: [s.nodes[g].name for g in gates]
@@ -307,17 +246,24 @@ class Graph(Generic[Spec]):
 
     @property
     def definition_hash(self) -> str:
-        h = hashlib.sha256()
-        for name, dh in sorted((n.name, n.definition_hash) for n in self._structure.nodes):
-            h.update(f"{name}={dh};".encode())
-        for row in self._edge_rows():
-            h.update(row.encode())
-        return h.hexdigest()
+        """SHA-256 over node definitions and edges; computed once per graph."""
+        if self._definition_hash is None:
+            h = hashlib.sha256()
+            for name, dh in sorted((n.name, n.definition_hash) for n in self._structure.nodes):
+                h.update(f"{name}={dh};".encode())
+            for row in self._edge_rows():
+                h.update(row.encode())
+            object.__setattr__(self, "_definition_hash", h.hexdigest())
+        assert self._definition_hash is not None
+        return self._definition_hash
 
     code_hash = definition_hash
 
     @property
     def structural_hash(self) -> str:
+        """SHA-256 of the graph's shape (names, wiring, gate settings, not code); checkpoint resume
+        compares it.
+        """
         rows = []
         for n in self._structure.nodes:
             parts = [type(n).__name__, n.name, repr(n.inputs), repr(n.outputs), repr(n.wait_for)]
@@ -343,6 +289,7 @@ class Graph(Generic[Spec]):
         return tuple(self._structure.index[n] for n in self._entrypoints)
 
     def active_node_ids(self) -> frozenset[int]:
+        """Indices of the nodes in scope: reachable from the entrypoints, narrowed by ``select``."""
         return scope_mod.active_nodes(self._structure, self._entry_ids(), self._selected)
 
     def _nested_bound(self) -> dict[str, Any]:
@@ -364,6 +311,7 @@ class Graph(Generic[Spec]):
 
     @property
     def inputs(self) -> InputSpec:
+        """The graph's ``InputSpec``: required, optional and bound inputs."""
         if self._inputs is None:
             spec = scope_mod.compute_input_spec(
                 self._structure, self.active_node_ids(), self._entry_ids(), self._bindings,
@@ -379,12 +327,14 @@ class Graph(Generic[Spec]):
         return dict(self._bindings)
 
     def has_default_for_input(self, name: str) -> bool:
+        """True when ``name`` is bound or every active consumer has a default."""
         if name in self.inputs.bound:
             return True
         consumers = [n for n in self._structure.nodes if name in n.inputs]
         return bool(consumers) and all(n.has_default_for(name) for n in consumers)
 
     def default_for_input(self, name: str) -> Any:
+        """The bound value or the consumers' default for input ``name``."""
         if name in self.inputs.bound:
             return self.inputs.bound[name]
         for n in self._structure.nodes:
@@ -393,6 +343,7 @@ class Graph(Generic[Spec]):
         raise KeyError(name)
 
     def input_type(self, name: str) -> Any:
+        """The annotation of input ``name`` on its first consumer, or ``None``."""
         for n in self._structure.nodes:
             if name in n.inputs:
                 t = n.get_input_type(name)
@@ -401,6 +352,7 @@ class Graph(Generic[Spec]):
         return None
 
     def output_type(self, name: str) -> Any:
+        """The annotation of output ``name`` on its producer, or ``None``."""
         for n in self._structure.nodes:
             if name in n.outputs:
                 return n.get_output_type(name)
@@ -444,6 +396,7 @@ class Graph(Generic[Spec]):
         return self._derive(bindings={**self._bindings, **values})
 
     def unbind(self, *keys: str) -> Graph:
+        """A new graph without the given bindings (unknown keys are ignored)."""
         return self._derive(bindings={k: v for k, v in self._bindings.items() if k not in keys})
 
     def select(self, *names: str) -> Graph:
@@ -459,11 +412,15 @@ class Graph(Generic[Spec]):
         return self._derive(selected=tuple(names) if names else None)
 
     def with_entrypoint(self, *names: Any) -> Graph:
+        """A new graph that also starts at the given nodes (order kept, duplicates dropped)."""
         added = _entry_names(list(names), self._structure)
         entry = tuple(dict.fromkeys((*(self._entrypoints or ()), *added)))
         return self._derive(entry=entry or None)
 
     def add_nodes(self, *nodes: HyperNode) -> Graph:
+        """A new graph with more nodes, rebuilt with the same name, settings, bindings and
+        selection.
+        """
         if not nodes:
             return self
         if self._edges_arg is not None:
@@ -474,7 +431,7 @@ class Graph(Generic[Spec]):
         g = Graph(
             [*self._structure.nodes, *nodes], name=self.name, strict_types=self.strict_types,
             shared=list(self.shared) or None,
-            # Fixed reference quirk: entrypoints are kept.
+            # Fixed hypergraph quirk: entrypoints are kept.
             entrypoint=list(self._entrypoints) if self._entrypoints else None,
         )
         if self._bindings:
@@ -484,6 +441,7 @@ class Graph(Generic[Spec]):
         return g
 
     def as_node(self, *, name: str | None = None) -> GraphNode:
+        """This graph as a ``GraphNode``, to nest in another graph."""
         return GraphNode(self, name=name)
 
     def to_mermaid(
@@ -500,13 +458,33 @@ class Graph(Generic[Spec]):
             self, direction=direction, max_depth=max_depth, show_hidden=show_hidden
         )
 
+    @property
+    def nx_graph(self) -> Any:
+        """The graph as a networkx ``DiGraph`` (needs the ``networkx`` extra).
+
+        Nodes carry their attributes (``node_type``, ``inputs``, ``outputs``, ...);
+        edges carry ``edge_type`` and ``value_names``. Built anew on each read.
+        """
+        from hypergraph_typed.graph.nx import to_networkx
+
+        return to_networkx(self)
+
     # -- compile -------------------------------------------------------------------
-    def compile(self) -> ExecutionPlan:
-        """The execution plan for this graph, built once and cached."""
+    def compile(self, *, type_check: bool = False) -> ExecutionPlan:
+        """The execution plan for this graph, built once and cached.
+
+        ``type_check=True`` gives the variant with precompiled runtime edge checks (what
+        runners with ``type_check="edges"`` run), also built once.
+        """
         if self._plan is None:
             object.__setattr__(self, "_plan", build_plan(self))
         assert self._plan is not None
-        return self._plan
+        if not type_check:
+            return self._plan
+        if self._checked_plan is None:
+            object.__setattr__(self, "_checked_plan", with_edge_checks(self._plan))
+        assert self._checked_plan is not None
+        return self._checked_plan
 
     def __repr__(self) -> str:
         flags = [
@@ -530,6 +508,7 @@ def validate_graph(graph: Graph) -> None:
 
 
 def compute_input_spec(graph: Graph) -> InputSpec:
+    """Classify the active nodes' inputs into required, optional and bound."""
     return graph.inputs
 
 

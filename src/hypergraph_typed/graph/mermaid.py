@@ -2,9 +2,13 @@
 
 Shapes tell node kinds apart (function: rectangle, gate: rhombus, interrupt: hexagon,
 nested graph: subgraph, END: stadium); edge styles tell edge kinds apart (data: solid
-and labelled with the value names, gate decision: dashed, emit/wait_for ordering:
-thick). Ids are generated from sanitized names, so no user text reaches the syntax
-except inside quoted, entity-escaped labels.
+and labelled with the value names, gate decision: dashed and labelled with the
+decision, emit/wait_for ordering: thick). Around the nodes, the diagram shows where a
+run starts and what it exchanges: a ``start`` marker pointing at configured
+entrypoints, graph inputs (slanted boxes leaning right) feeding their readers, graph
+outputs (leaning left) fed by their producers, and shared values (cylinders) between
+their writers and readers. Ids are generated from sanitized names, so no user text
+reaches the syntax except inside quoted, entity-escaped labels.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ CLASS_DEFS = (
     "classDef interrupt fill:#fde8e8,stroke:#b03a2e,color:#1a1a1a",
     f"classDef graphnode {_GRAPHNODE_STYLE}",
     "classDef endnode fill:#e6e6e6,stroke:#333333,color:#1a1a1a",
+    "classDef startnode fill:#e3f4e1,stroke:#2e7d32,color:#1a1a1a",
+    "classDef input fill:#ffffff,stroke:#4a6fa5,color:#1a1a1a",
+    "classDef output fill:#ffffff,stroke:#2e7d32,color:#1a1a1a",
+    "classDef shared fill:#f3e8fd,stroke:#7b4fa5,color:#1a1a1a",
 )
 
 # ASCII characters that never mean anything inside a quoted Mermaid label.
@@ -73,8 +81,14 @@ def _shape(node_id: str, label: str, kind: str) -> str:
         body = f"{{{{{q}}}}}"
     elif kind == "graphnode":
         body = f"[[{q}]]"
-    elif kind == "endnode":
+    elif kind in ("endnode", "startnode"):
         body = f"([{q}])"
+    elif kind == "input":
+        body = f"[/{q}/]"
+    elif kind == "output":
+        body = f"[\\{q}\\]"
+    elif kind == "shared":
+        body = f"[({q})]"
     else:
         body = f"[{q}]"
     return f"{node_id}{body}:::{kind}"
@@ -89,9 +103,14 @@ def _graph_label(node: GraphNode) -> str:
 
 
 def _gate_labels(gate: GateNode[..., Any]) -> dict[object, str]:
+    """Each target's edge label: the decision that leads there, then its description."""
     if isinstance(gate, IfElseNode):
         return {gate.when_true: "True", gate.when_false: "False"}
-    labels: dict[object, str] = dict(gate.descriptions)
+    labels: dict[object, str] = {}
+    for target in gate.targets:
+        decision = "END" if target is END else str(target)
+        description = gate.descriptions.get(target)
+        labels[target] = f"{decision}: {description}" if description else decision
     if isinstance(gate, RouteNode) and gate.fallback is not None:
         fb = gate.fallback
         labels[fb] = f"{labels[fb]} (fallback)" if fb in labels else "fallback"
@@ -106,11 +125,13 @@ class _Writer:
         # Subgraph styling goes last: Mermaid drops a subgraph's class when edges that
         # touch the subgraph follow it; an explicit ``style`` keeps the look regardless.
         self.tail: list[str] = []
+        self.value_ids: dict[str, str] = {}
 
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
 
-    def graph(self, graph: Graph, prefix: str, depth: int, indent: int) -> None:
+    def graph(self, graph: Graph, prefix: str, depth: int, indent: int) -> dict[int, str]:
+        """Draw ``graph``'s nodes and edges; returns the diagram id of each drawn node."""
         s = graph.structure
         ids: dict[int, str] = {}
         taken: set[str] = set()
@@ -155,6 +176,68 @@ class _Writer:
                     self.control(ids[g], ids[t], labels.get(s.nodes[t].name), indent)
             if END in gate.targets:
                 self.control(ids[g], end_id, labels.get(END), indent)
+        self.entrypoints(graph, ids, prefix, indent)
+        self.shared(graph, ids, prefix, indent)
+        return ids
+
+    def entrypoints(self, graph: Graph, ids: dict[int, str], prefix: str, indent: int) -> None:
+        """A ``start`` marker with an edge to each configured entrypoint."""
+        entry = [ids[i] for i in graph._entry_ids() or () if i in ids]
+        if not entry:
+            return
+        start = prefix + "hg_START"
+        self.emit(indent, _shape(start, "start", "startnode"))
+        for node_id in entry:
+            self.emit(indent, f"{start} --> {node_id}")
+
+    def shared(self, graph: Graph, ids: dict[int, str], prefix: str, indent: int) -> None:
+        """Each shared value as a cylinder between the nodes that write and read it."""
+        nodes = graph.structure.nodes
+        for name in graph.shared:
+            value_id = self.value_id(prefix + "sh_", name)
+            self.emit(indent, _shape(value_id, name, "shared"))
+            for i, node_id in ids.items():
+                if name in nodes[i].outputs:
+                    self.emit(indent, f"{node_id} --> {value_id}")
+                if name in nodes[i].inputs:
+                    self.emit(indent, f"{value_id} --> {node_id}")
+
+    def boundary(self, graph: Graph, ids: dict[int, str]) -> None:
+        """The top-level graph's inputs, feeding their readers, and its outputs."""
+        nodes = graph.structure.nodes
+        spec = graph.inputs
+        shared = set(graph.shared)
+        for name in spec.all:
+            value_id = self.value_id("in_", name)
+            note = " (bound)" if name in spec.bound else (
+                " (optional)" if name in spec.optional else ""
+            )
+            self.emit(1, _shape(value_id, name + note, "input"))
+            if name in shared:
+                self.emit(1, f"{value_id} --> {self.value_ids['sh_' + name]}")
+                continue
+            for i, node_id in ids.items():
+                if name in nodes[i].inputs:
+                    self.emit(1, f"{value_id} --> {node_id}")
+        for name in graph.selected or graph.leaf_outputs:
+            producers = [node_id for i, node_id in ids.items() if name in nodes[i].outputs]
+            if name in shared or name.startswith("_") or not producers:
+                continue
+            value_id = self.value_id("out_", name)
+            self.emit(1, _shape(value_id, name, "output"))
+            for node_id in producers:
+                self.emit(1, f"{node_id} --> {value_id}")
+
+    def value_id(self, prefix: str, name: str) -> str:
+        """A unique diagram id for a value (``in_``, ``out_`` or ``sh_`` plus its name)."""
+        key = prefix + name
+        if key not in self.value_ids:
+            base = prefix + _id_part(name)
+            value_id, k = base, 2
+            while value_id in self.value_ids.values():
+                value_id, k = f"{base}_{k}", k + 1
+            self.value_ids[key] = value_id
+        return self.value_ids[key]
 
     def control(self, a: str, b: str, label: str | None, indent: int) -> None:
         text = f"|{quote(label)}| " if label else " "
@@ -181,7 +264,7 @@ def to_mermaid(
     max_depth: int | None = None,
     show_hidden: bool = False,
 ) -> str:
-    """Mermaid ``flowchart`` source for ``graph``.
+    """Mermaid ``flowchart`` source for ``graph``: paste it into any Mermaid renderer.
 
     ``max_depth`` limits how many levels of nested graphs are expanded into subgraphs
     (``0``: none; deeper GraphNodes are drawn as one box). Nodes declared with
@@ -200,7 +283,8 @@ def to_mermaid(
         w.emit(1, "%% Graph: " + "".join(c if c.isprintable() else " " for c in graph.name))
     for line in CLASS_DEFS:
         w.emit(1, line)
-    w.graph(graph, "", 0, 1)
+    ids = w.graph(graph, "", 0, 1)
+    w.boundary(graph, ids)
     for line in w.tail:
         w.emit(1, line)
     return "\n".join(w.lines) + "\n"

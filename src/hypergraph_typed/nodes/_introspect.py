@@ -12,17 +12,17 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-_SKIP_KINDS = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-
 
 def signature_params(func: Callable[..., Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
-    """Parameter names (``*args``/``**kwargs`` excluded) and their defaults."""
+    """Parameter names in signature order and their defaults.
+
+    ``*args`` and ``**kwargs`` count as inputs named ``args`` and ``kwargs``, without a
+    default, as hypergraph reports them; their values are passed by keyword.
+    """
     sig = inspect.signature(func)
     names: list[str] = []
     defaults: dict[str, Any] = {}
     for p in sig.parameters.values():
-        if p.kind in _SKIP_KINDS:
-            continue
         names.append(p.name)
         if p.default is not inspect.Parameter.empty:
             defaults[p.name] = p.default
@@ -47,6 +47,7 @@ def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
 
 
 def raw_annotations(func: Callable[..., Any]) -> dict[str, Any]:
+    """The function's ``__annotations__`` as written (unresolved)."""
     return dict(getattr(func, "__annotations__", {}) or {})
 
 
@@ -224,10 +225,12 @@ def user_stacklevel() -> int:
 
 
 def is_async_callable(func: Callable[..., Any]) -> bool:
+    """True for ``async def`` functions and async generators."""
     return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
 
 
 def is_generator_callable(func: Callable[..., Any]) -> bool:
+    """True for generator and async generator functions."""
     return inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)
 
 

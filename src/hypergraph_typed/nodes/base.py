@@ -97,6 +97,7 @@ def apply_initial_renames(
 def merge_rename_args(
     mapping: Mapping[str, str] | None, kwargs: Mapping[str, str]
 ) -> dict[str, str]:
+    """One rename mapping from the positional mapping and the keyword renames."""
     merged: dict[str, str] = dict(mapping or {})
     merged.update(kwargs)
     return merged
@@ -128,32 +129,46 @@ class HyperNode(abc.ABC):
 
     @property
     @abc.abstractmethod
-    def node_type(self) -> NodeType: ...
+    def node_type(self) -> NodeType:
+        """The kind of node as a string: ``FUNCTION``, ``BRANCH`` (gates) or ``GRAPH``."""
 
     @property
     def nested_graph(self) -> Graph | None:
+        """The graph a GraphNode runs; ``None`` for other nodes."""
         return None
 
     def has_default_for(self, param: str) -> bool:
+        """True when input ``param`` has a default value."""
         return False
 
+    def has_signature_default_for(self, param: str) -> bool:
+        """Whether a function signature gives ``param`` a default (bindings do not count)."""
+        return self.has_default_for(param)
+
     def get_default_for(self, param: str) -> Any:
+        """The default of input ``param``; ``KeyError`` when it has none."""
         raise KeyError(f"{self.name!r} has no default for {param!r}")
 
     def get_input_type(self, param: str) -> Any:
+        """The annotation of input ``param``, or ``None``."""
         return None
 
     def get_output_type(self, output: str) -> Any:
+        """The annotation of ``output``, or ``None``."""
         return None
 
     def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values keyed by current input names, re-keyed by the function's own parameter names."""
         return dict(values)
 
     @abc.abstractmethod
-    def with_name(self, name: str) -> Self: ...
+    def with_name(self, name: str) -> Self:
+        """A copy under another name."""
 
     @abc.abstractmethod
-    def with_inputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self: ...
+    def with_inputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        """A copy with inputs renamed (``old=new``)."""
 
     @abc.abstractmethod
-    def with_outputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self: ...
+    def with_outputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        """A copy with outputs renamed (``old=new``)."""

@@ -137,14 +137,17 @@ class FunctionNode(HyperNode, Generic[P, R, Spec]):
     # -- identity -------------------------------------------------------------
     @property
     def outputs(self) -> tuple[str, ...]:  # type: ignore[override]
+        """Data outputs followed by emit signals."""
         return self.data_outputs + self.emit
 
     @property
     def node_type(self) -> NodeType:
+        """``FUNCTION``."""
         return "FUNCTION"
 
     @property
     def definition_hash(self) -> str:
+        """SHA-256 of the function's code: changes when the code changes, not with renames."""
         return self._hash
 
     @property
@@ -167,6 +170,7 @@ class FunctionNode(HyperNode, Generic[P, R, Spec]):
 
     @property
     def defaults(self) -> dict[str, Any]:
+        """Default values by current input name."""
         return {
             cur: self._param_defaults[orig]
             for cur, orig in zip(self.inputs, self._params)
@@ -175,6 +179,7 @@ class FunctionNode(HyperNode, Generic[P, R, Spec]):
 
     @property
     def parameter_annotations(self) -> dict[str, Any]:
+        """Resolved parameter annotations by current input name (``{}`` until they resolve)."""
         return {
             cur: self._hints[orig]
             for cur, orig in zip(self.inputs, self._params)
@@ -188,6 +193,7 @@ class FunctionNode(HyperNode, Generic[P, R, Spec]):
 
     @property
     def output_annotation(self) -> dict[str, Any]:
+        """Resolved return annotation per data output (a tuple is split per output)."""
         if "return" not in self._hints or not self.data_outputs:
             return {}
         ret = self._hints["return"]
@@ -200,21 +206,26 @@ class FunctionNode(HyperNode, Generic[P, R, Spec]):
         return {}
 
     def has_default_for(self, param: str) -> bool:
+        """True when input ``param`` has a default value."""
         return param in self.defaults
 
     def get_default_for(self, param: str) -> Any:
+        """The default of input ``param``; ``KeyError`` when it has none."""
         defaults = self.defaults
         if param not in defaults:
             raise KeyError(f"Node {self.name!r} has no default for {param!r}")
         return defaults[param]
 
     def get_input_type(self, param: str) -> Any:
+        """The annotation of input ``param``, or ``None``."""
         return self.parameter_annotations.get(param)
 
     def get_output_type(self, output: str) -> Any:
+        """The annotation of ``output``, or ``None``."""
         return self.output_annotation.get(output)
 
     def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values keyed by current input names, re-keyed by the function's parameter names."""
         back = dict(zip(self.inputs, self._params))
         return {back.get(k, k): v for k, v in values.items()}
 
@@ -227,10 +238,12 @@ class FunctionNode(HyperNode, Generic[P, R, Spec]):
         return new
 
     def with_name(self, name: str) -> Self:
+        """A copy under another name (the function is shared)."""
         entry = RenameEntry("name", self.name, name)
         return self._replace(name=name, _history=(*self._history, entry))
 
     def with_inputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        """A copy with inputs renamed (``old=new``); the function's parameters stay."""
         renames = merge_rename_args(mapping, kwargs)
         if not renames:
             return self._replace()
@@ -242,6 +255,7 @@ class FunctionNode(HyperNode, Generic[P, R, Spec]):
         return self._replace(inputs=inputs, _history=history)
 
     def with_outputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        """A copy with outputs or emit signals renamed (``old=new``)."""
         renames = merge_rename_args(mapping, kwargs)
         if not renames:
             return self._replace()

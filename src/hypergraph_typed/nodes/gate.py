@@ -113,34 +113,42 @@ class GateNode(HyperNode, Generic[P, R, Spec]):
 
     @property
     def data_outputs(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The internal decision value (``_<gate>``)."""
         return (self.decision_output,)
 
     @property
     def outputs(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The decision value followed by emit signals."""
         return (self.decision_output, *self.emit)
 
     @property
     def node_type(self) -> NodeType:
+        """``BRANCH``."""
         return "BRANCH"
 
     @property
     def is_async(self) -> bool:  # type: ignore[override]
+        """Always ``False``: gate functions are synchronous."""
         return False
 
     @property
     def is_generator(self) -> bool:  # type: ignore[override]
+        """Always ``False``."""
         return False
 
     @property
     def definition_hash(self) -> str:
+        """SHA-256 of the gate's code and settings."""
         return self._hash
 
     @property
     def original_params(self) -> tuple[str, ...]:
+        """Parameter names as the function declares them, parallel to ``inputs``."""
         return self._params
 
     @property
     def defaults(self) -> dict[str, Any]:
+        """Default values by current input name."""
         return {
             c: self._param_defaults[o]
             for c, o in zip(self.inputs, self._params)
@@ -149,10 +157,12 @@ class GateNode(HyperNode, Generic[P, R, Spec]):
 
     @property
     def parameter_annotations(self) -> dict[str, Any]:
+        """Resolved parameter annotations by current input name."""
         return {c: self._hints[o] for c, o in zip(self.inputs, self._params) if o in self._hints}
 
     @property
     def return_annotation(self) -> Any:
+        """The resolved return annotation, or ``None``."""
         return self._hints.get("return")
 
     @property
@@ -163,18 +173,22 @@ class GateNode(HyperNode, Generic[P, R, Spec]):
         return self.func(*args, **kwargs)
 
     def has_default_for(self, param: str) -> bool:
+        """True when input ``param`` has a default value."""
         return param in self.defaults
 
     def get_default_for(self, param: str) -> Any:
+        """The default of input ``param``; ``KeyError`` when it has none."""
         d = self.defaults
         if param not in d:
             raise KeyError(f"Gate {self.name!r} has no default for {param!r}")
         return d[param]
 
     def get_input_type(self, param: str) -> Any:
+        """The annotation of input ``param``, or ``None``."""
         return self.parameter_annotations.get(param)
 
     def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values keyed by current input names, re-keyed by the function's parameter names."""
         back = dict(zip(self.inputs, self._params))
         return {back.get(k, k): v for k, v in values.items()}
 
@@ -186,10 +200,12 @@ class GateNode(HyperNode, Generic[P, R, Spec]):
         return new
 
     def with_name(self, name: str) -> Self:
-        # Fixed reference quirk: outputs follow the name, so the copy is a valid node.
+        # Fixed hypergraph quirk: outputs follow the name, so the copy is a valid node.
+        """A copy under another name (its decision output follows the name)."""
         return self._replace(name=name, _history=(*self._history, RenameEntry("name", self.name, name)))
 
     def with_inputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        """A copy with inputs renamed (``old=new``)."""
         renames = merge_rename_args(mapping, kwargs)
         if not renames:
             return self._replace()
@@ -201,6 +217,7 @@ class GateNode(HyperNode, Generic[P, R, Spec]):
         return self._replace(inputs=inputs, _history=history)
 
     def with_outputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        """A copy with emit signals renamed (``old=new``)."""
         renames = merge_rename_args(mapping, kwargs)
         if not renames:
             return self._replace()
@@ -212,6 +229,11 @@ class GateNode(HyperNode, Generic[P, R, Spec]):
             ) from None
         check_signal_names(self.name, self.inputs, self.data_outputs, emit, self.wait_for)
         return self._replace(emit=emit, _history=history)
+
+    def _repr_label(self) -> str:
+        """``decide``, or ``decide as 'my_gate'`` once renamed (as function nodes show it)."""
+        fname = getattr(self.func, "__name__", repr(self.func))
+        return fname if fname == self.name else f"{fname} as {self.name!r}"
 
     def selected_targets(self, decision: Any) -> tuple[str, ...]:
         """Target names a (validated) decision activates."""
@@ -274,9 +296,12 @@ class RouteNode(GateNode[P, R, Spec]):
         )
 
     def __repr__(self) -> str:
-        return f"RouteNode({self.name}, targets={[str(t) for t in self.targets]!r})"
+        return f"RouteNode({self._repr_label()}, targets={[str(t) for t in self.targets]!r})"
 
     def decide(self, result: Any) -> Any:
+        """Check the function's result and apply the fallback: a target, a list of targets, ``END``
+        or ``None``.
+        """
         if result is None and self.fallback is not None:
             result = self.fallback
         if result is None:
@@ -292,6 +317,7 @@ class RouteNode(GateNode[P, R, Spec]):
                 self._check_choice(item)
             return result
         if result is END:
+            self._check_choice(result)
             return result
         if isinstance(result, list):
             raise TypeError(
@@ -303,6 +329,12 @@ class RouteNode(GateNode[P, R, Spec]):
 
     def _check_choice(self, choice: Any) -> None:
         if choice is END:
+            if END not in self.targets:
+                raise ValueError(
+                    f"Route {self.name!r} returned END, but END is not among its targets "
+                    f"{[str(t) for t in self.targets]}. Add END to targets=[...] to let "
+                    "it stop the run"
+                )
             return
         if choice == "END":
             warnings.warn(
@@ -317,6 +349,7 @@ class RouteNode(GateNode[P, R, Spec]):
             )
 
     def selected_targets(self, decision: Any) -> tuple[str, ...]:
+        """The target node names a decision activates (none for ``END`` or ``None``)."""
         if decision is None or decision is END:
             return ()
         if isinstance(decision, list):
@@ -357,9 +390,12 @@ class IfElseNode(GateNode[P, R, Spec]):
         )
 
     def __repr__(self) -> str:
-        return f"IfElseNode({self.name}, true={self.when_true}, false={self.when_false})"
+        return (
+            f"IfElseNode({self._repr_label()}, true={self.when_true}, false={self.when_false})"
+        )
 
     def decide(self, result: Any) -> Any:
+        """Check that the function returned exactly ``True`` or ``False``."""
         if not isinstance(result, bool):
             raise TypeError(
                 f"IfElse {self.name!r} must return exactly True or False, got {result!r} "
@@ -368,6 +404,7 @@ class IfElseNode(GateNode[P, R, Spec]):
         return result
 
     def selected_targets(self, decision: Any) -> tuple[str, ...]:
+        """The branch a decision activates (none when it is ``END``)."""
         chosen = self.when_true if decision is True else self.when_false
         return (chosen,) if isinstance(chosen, str) else ()
 

@@ -31,17 +31,21 @@ class GraphLike(Protocol):
 
     name: str | None
 
-    def boundary_outputs(self) -> tuple[str, ...]: ...
+    def boundary_outputs(self) -> tuple[str, ...]:
+        """What a node wrapping the graph outputs."""
 
-    def compile(self) -> Any: ...
+    def compile(self) -> Any:
+        """The graph's execution plan."""
 
-    def iter_nodes(self) -> Any: ...
+    def iter_nodes(self) -> Any:
+        """The graph's nodes."""
 # Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
 # ``Any`` otherwise, so annotations without it keep working.
 Spec = TypeVar("Spec", covariant=True, default=Any)
 
 
 def check_node_name(name: object, what: str) -> str:
+    """``name`` if it is a non-empty str without ``.`` or ``/``, else ``ValueError``."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"{what} needs a non-empty str name, got {name!r}")
     if "." in name or "/" in name:
@@ -87,30 +91,37 @@ class GraphNode(HyperNode, Generic[Spec]):
     # -- HyperNode ------------------------------------------------------------
     @property
     def data_outputs(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The node's outputs (the inner graph's, renamed at the boundary)."""
         return self.outputs
 
     @property
     def wait_for(self) -> tuple[str, ...]:  # type: ignore[override]
+        """Always empty: a GraphNode waits for no signal."""
         return ()
 
     @property
     def node_type(self) -> NodeType:
+        """``GRAPH``."""
         return "GRAPH"
 
     @property
     def nested_graph(self) -> Graph:
+        """The graph this node runs."""
         return self.graph
 
     @property
     def definition_hash(self) -> str:
+        """The inner graph's definition hash."""
         return self.graph.definition_hash
 
     @property
     def is_async(self) -> bool:  # type: ignore[override]
+        """True when the inner graph has async nodes."""
         return self.graph.has_async_nodes
 
     @property
     def cache(self) -> bool:  # type: ignore[override]
+        """Always ``False``: graph nodes are never cached."""
         return False
 
     @property
@@ -130,16 +141,32 @@ class GraphNode(HyperNode, Generic[Spec]):
             return None
 
     def has_default_for(self, param: str) -> bool:
+        """True when the inner graph has a default for this input."""
         inner = self._to_inner_input(param)
         return inner is not None and self.graph.has_default_for_input(inner)
 
+    def has_signature_default_for(self, param: str) -> bool:
+        """Every inner consumer of ``param`` has a signature default (bindings ignored)."""
+        inner = self._to_inner_input(param)
+        if inner is None:
+            return False
+        consumers = [n for n in self.graph.iter_nodes() if inner in n.inputs]
+        return bool(consumers) and all(n.has_signature_default_for(inner) for n in consumers)
+
+    def is_bound_inside(self, param: str) -> bool:
+        """Whether the nested graph binds ``param`` (its value wins over any default)."""
+        inner = self._to_inner_input(param)
+        return inner is not None and inner in self.graph.inputs.bound
+
     def get_default_for(self, param: str) -> Any:
+        """The inner graph's default for this input; ``KeyError`` when it has none."""
         inner = self._to_inner_input(param)
         if inner is None or not self.graph.has_default_for_input(inner):
             raise KeyError(f"GraphNode {self.name!r} has no default for {param!r}")
         return self.graph.default_for_input(inner)
 
     def get_input_type(self, param: str) -> Any:
+        """The inner input's annotation (``list[...]`` for a mapped input), or ``None``."""
         inner = self._to_inner_input(param)
         t = None if inner is None else self.graph.input_type(inner)
         if t is not None and self._map_params and param in self._map_params:
@@ -147,6 +174,7 @@ class GraphNode(HyperNode, Generic[Spec]):
         return t
 
     def get_output_type(self, output: str) -> Any:
+        """The inner output's annotation (``list[...]`` under ``map_over``), or ``None``."""
         try:
             inner = self._inner_outputs[self.outputs.index(output)]
         except ValueError:
@@ -156,7 +184,14 @@ class GraphNode(HyperNode, Generic[Spec]):
             return list if t is None else list[t]  # type: ignore[valid-type]
         return t
 
+    @property
+    def output_annotation(self) -> dict[str, Any]:
+        """Output name -> type, for the outputs whose type is known (``list[T]`` if mapped)."""
+        types = ((o, self.get_output_type(o)) for o in self.outputs)
+        return {o: t for o, t in types if t is not None}
+
     def map_inputs_to_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values keyed by outer input names, re-keyed by the inner graph's names."""
         back = dict(zip(self.inputs, self._inner_inputs))
         return {back.get(k, k): v for k, v in values.items()}
 
@@ -169,10 +204,12 @@ class GraphNode(HyperNode, Generic[Spec]):
         return new
 
     def with_name(self, name: str) -> Self:
+        """A copy under another name."""
         check_node_name(name, "GraphNode")
         return self._replace(name=name, _history=(*self._history, RenameEntry("name", self.name, name)))
 
     def with_inputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        """A copy with outer input names renamed (``old=new``); mapped inputs follow."""
         renames = merge_rename_args(mapping, kwargs)
         if not renames:
             return self._replace()
@@ -191,6 +228,7 @@ class GraphNode(HyperNode, Generic[Spec]):
         return self._replace(inputs=inputs, _history=history, _map_params=map_params, _clone=clone)
 
     def with_outputs(self, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> Self:
+        """A copy with outer output names renamed (``old=new``)."""
         renames = merge_rename_args(mapping, kwargs)
         if not renames:
             return self._replace()
@@ -241,12 +279,14 @@ class GraphNode(HyperNode, Generic[Spec]):
 
     @property
     def map_config(self) -> tuple[list[str], str, str] | None:
+        """``(mapped inputs, mode, error_handling)`` after ``map_over``, else ``None``."""
         if self._map_params is None:
             return None
         return (list(self._map_params), self._map_mode, self._map_error_handling)
 
     @property
     def clone_config(self) -> bool | tuple[str, ...]:
+        """Which broadcast inputs each item gets a deep copy of (``True``: all)."""
         return self._clone
 
     def __repr__(self) -> str:

@@ -40,7 +40,7 @@ class InterruptNode(FunctionNode[P, R, Spec]):
                 f"{label!r} is stored under, e.g. @interrupt(output_name='decision')"
             )
         if callable(func) and intro.is_generator_callable(func):
-            # Fixed reference quirk: a generator handler would be taken as the answer.
+            # Fixed hypergraph quirk: a generator handler would be taken as the answer.
             raise TypeError(
                 f"Interrupt handler {label!r} is a generator; handlers must return the "
                 "answer (or None to pause), not yield it"
@@ -52,6 +52,7 @@ class InterruptNode(FunctionNode[P, R, Spec]):
 
     @property
     def is_interrupt(self) -> bool:  # type: ignore[override]
+        """Always ``True``: the run may pause here."""
         return True
 
     def resolve_handler_result(self, result: Any) -> tuple[Any, ...]:
@@ -60,7 +61,7 @@ class InterruptNode(FunctionNode[P, R, Spec]):
         if len(outs) == 1:
             return (result,)
         if not isinstance(result, dict):
-            # Fixed reference quirk: a non-dict would silently fill only the first output.
+            # Fixed hypergraph quirk: a non-dict would silently fill only the first output.
             raise TypeError(
                 f"Interrupt {self.name!r} has outputs {outs!r}; its handler must return a "
                 f"dict with exactly those keys, got {type(result).__name__}"

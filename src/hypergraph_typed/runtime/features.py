@@ -8,12 +8,18 @@ cache eligibility per node).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypergraph_typed._sentinels import MISSING
-from hypergraph_typed.compiler.edge_types import build_edge_checks
+from hypergraph_typed.cache import compute_cache_key
 from hypergraph_typed.compiler.plan import GATE, GRAPH, ExecutionPlan, NodePlan
 from hypergraph_typed.events.types import new_span_id
+from hypergraph_typed.runtime.outputs import split_outputs
+
+if TYPE_CHECKING:
+    from hypergraph_typed.compiler.edge_types import EdgeChecks
+    from hypergraph_typed.events.dispatcher import EventDispatcher
+    from hypergraph_typed.runtime.durable import DurableRun
 
 # Key under which a gate's decision is stored in its cached output dict.
 _DECISION = "__decision__"
@@ -23,29 +29,33 @@ class RunFeatures:
     """What one run (or one nested run) does besides calling nodes."""
 
     __slots__ = (
-        "base", "cache", "checks", "dispatcher", "graph_name",
+        "base", "cache", "checks", "dispatcher", "graph_name", "light",
         "parent_span", "run_id", "run_span", "session", "type_check", "workflow_id",
     )
 
     def __init__(
-        self, plan: ExecutionPlan, *, dispatcher: Any, cache: Any, type_check: bool,
-        session: Any, run_id: str, parent_span: str | None, workflow_id: str | None,
+        self, plan: ExecutionPlan, *, dispatcher: EventDispatcher | None, cache: Any,
+        type_check: bool, session: DurableRun | None, run_id: str, parent_span: str | None,
+        workflow_id: str | None,
     ) -> None:
         self.dispatcher = dispatcher
         self.cache = cache
         self.type_check = type_check
-        self.checks = edge_checks(plan) if type_check else None
+        self.checks: EdgeChecks | None = plan.edge_checks if type_check else None
         self.session = session
         self.run_id = run_id
         self.run_span = new_span_id()
         self.parent_span = parent_span
         self.graph_name = plan.graph_name
         self.workflow_id = workflow_id
+        # Nothing wraps the node calls (no events, cache or edge checks): the run loop
+        # may call plain functions inline and only stages checkpoint records.
+        self.light = dispatcher is None and cache is None and self.checks is None
         # First superstep number of this call (a resumed run continues the stored
         # numbering); run logs count from 0 within the call.
         self.base = 0
 
-    def nested(self, plan: ExecutionPlan, parent_span: str, run_id: str) -> RunFeatures:
+    def nested(self, plan: ExecutionPlan, parent_span: str | None, run_id: str) -> RunFeatures:
         """Features of a GraphNode's inner run: same processors, cache and checks; no store."""
         return RunFeatures(
             plan, dispatcher=self.dispatcher, cache=self.cache, type_check=self.type_check,
@@ -53,20 +63,10 @@ class RunFeatures:
         )
 
 
-def edge_checks(plan: ExecutionPlan) -> Any:
-    """The plan's runtime edge checks, built on first use and kept with the plan."""
-    checks = plan.memo.get("edge_checks")
-    if checks is None:
-        checks = plan.memo["edge_checks"] = build_edge_checks(plan)
-    return checks
-
-
 def cache_key(feats: RunFeatures, np: NodePlan, args: list[Any]) -> str:
     """The node's cache key, or ``""`` when it is not cached in this run."""
     if feats.cache is None or np.kind == GRAPH or not getattr(np.node, "cache", False):
         return ""
-    from hypergraph_typed.cache import compute_cache_key
-
     key: str = compute_cache_key(np.node.definition_hash, dict(zip(np.node.inputs, args)))
     return key
 
@@ -98,8 +98,6 @@ def from_cached(np: NodePlan, stored: dict[str, Any]) -> Any:
         return values
     if len(values) == 1:
         # written by a single-output node: that is the whole return value; split it
-        from hypergraph_typed.runtime.execute import split_outputs
-
         return split_outputs(np, values[0])
     if len(names) == 1:
         # written by a multi-output node: its outputs together are the return value

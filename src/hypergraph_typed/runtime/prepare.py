@@ -12,6 +12,10 @@ import attrs
 
 from hypergraph_typed.compiler.plan import ExecutionPlan
 from hypergraph_typed.exceptions import GraphConfigError, IncompatibleRunnerError, MissingInputError
+from hypergraph_typed.nodes._introspect import user_stacklevel
+
+# The longest workflow id accepted: ids are keys in every store and appear in child ids.
+MAX_WORKFLOW_ID_LENGTH = 200
 
 UNSET: Any = object()
 _RESERVED = ("on_internal_override", "_parent_span_id")
@@ -62,8 +66,8 @@ def check_options(
         raise ValueError(f"on_missing must be 'ignore', 'warn' or 'error', got {on_missing!r}")
     if error_handling not in ("raise", "continue"):
         raise ValueError(f"error_handling must be 'raise' or 'continue', got {error_handling!r}")
-    if workflow_id is not None and "/" in workflow_id:
-        raise ValueError(f"workflow_id {workflow_id!r} must not contain '/'")
+    if workflow_id is not None:
+        check_workflow_id(workflow_id)
     if select is not UNSET:
         raise ValueError(
             "run(select=...) is not supported: scope is configured on the graph. "
@@ -73,6 +77,32 @@ def check_options(
         raise ValueError(
             "run(entrypoint=...) is not supported: use graph.with_entrypoint(...) instead"
         )
+
+
+def check_workflow_id(workflow_id: object) -> str:
+    """A workflow id is a non-empty str of printable characters (``str.isprintable``)
+    without '/', at most 200 long.
+
+    It is a key in every store and in child run ids ("W/node"), so anything a store or a
+    terminal could alter or misread is refused here, before anything is written.
+    """
+    rule = (
+        "workflow_id must be a non-empty str of at most "
+        f"{MAX_WORKFLOW_ID_LENGTH} printable characters (no control characters, "
+        "unpaired surrogates or line breaks) without '/'"
+    )
+    if not isinstance(workflow_id, str):
+        raise ValueError(f"{rule}; got {type(workflow_id).__name__} {workflow_id!r}")
+    if not workflow_id:
+        raise ValueError(f"{rule}; got the empty string (omit workflow_id to generate one)")
+    if len(workflow_id) > MAX_WORKFLOW_ID_LENGTH:
+        raise ValueError(f"{rule}; got {len(workflow_id)} characters ({workflow_id[:40]!r}...)")
+    if "/" in workflow_id:
+        raise ValueError(f"{rule}; {workflow_id!r} contains '/' (it separates child runs)")
+    if not workflow_id.isprintable():
+        bad = next(ch for ch in workflow_id if not ch.isprintable())
+        raise ValueError(f"{rule}; {workflow_id!r} contains {bad!r}")
+    return workflow_id
 
 
 def check_sync_compat(plan: ExecutionPlan) -> None:
@@ -105,14 +135,7 @@ def prepare(plan: ExecutionPlan, merged: dict[str, Any]) -> Prepared:
             if target is not None:
                 nested.setdefault(target[0], {})[target[1]] = v
             else:
-                known = sorted(plan.nested_resume)
-                warnings.warn(
-                    f"Unknown resume key {key!r}: no interrupt of graph "
-                    f"{plan.graph_name or 'unnamed'!r} answers to it, so it is ignored. "
-                    + (f"Known nested resume keys: {known}; use " if known else "Use ")
-                    + "result.pause.response_key from the paused run",
-                    UserWarning, stacklevel=4,
-                )
+                warn_unknown_resume_key(plan, key)
             continue
         a = answer_slots.get(key)
         if a is not None:
@@ -128,7 +151,7 @@ def prepare(plan: ExecutionPlan, merged: dict[str, Any]) -> Prepared:
             warnings.warn(
                 f"{key!r} is not an input of graph {plan.graph_name or 'unnamed'!r} "
                 f"(inputs: {sorted(accepted)}); it is kept in state but nothing reads it",
-                UserWarning, stacklevel=4,
+                UserWarning, stacklevel=user_stacklevel(),
             )
         s = slot_index.get(key)
         if s is not None:
@@ -137,6 +160,18 @@ def prepare(plan: ExecutionPlan, merged: dict[str, Any]) -> Prepared:
     if missing:
         raise MissingInputError(sorted(missing), provided=sorted(merged))
     return Prepared(initial, answers, nested, merged)
+
+
+def warn_unknown_resume_key(plan: ExecutionPlan, key: str) -> None:
+    """A dotted key no nested interrupt answers to: warned about, then ignored."""
+    known = sorted(plan.nested_resume)
+    warnings.warn(
+        f"Unknown resume key {key!r}: no interrupt of graph "
+        f"{plan.graph_name or 'unnamed'!r} answers to it, so it is ignored. "
+        + (f"Known nested resume keys: {known}; use " if known else "Use ")
+        + "result.pause.response_key from the paused run",
+        UserWarning, stacklevel=user_stacklevel(),
+    )
 
 
 def expand_map(

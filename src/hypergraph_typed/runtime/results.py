@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import enum
 import reprlib
-import secrets
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, Union, cast, overload
 
 from typing_extensions import Self, TypeVar
+
+from hypergraph_typed._ids import random_hex
 
 ErrorHandling = Literal["raise", "continue"]
 # Set by the mypy plugin (hypergraph_typed_mypy) on objects whose wiring it knows;
@@ -30,7 +32,7 @@ class RunStatus(str, enum.Enum):
 
 
 def new_run_id() -> str:
-    return "run-" + secrets.token_hex(6)
+    return "run-" + random_hex(12)
 
 
 def format_duration(ms: float) -> str:
@@ -108,6 +110,17 @@ class NodeRecord:
         if self.log is not None:
             d["inner_log"] = self.log.to_dict()
         return d
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _avg_per_item(logs: Sequence[RunLog]) -> str | None:
+    """``avg 4ms/item`` over the given item logs, or ``None`` when there are none."""
+    if not logs:
+        return None
+    return f"avg {format_duration(sum(log.total_duration_ms for log in logs) / len(logs))}/item"
 
 
 def _json_safe(v: Any) -> Any:
@@ -195,6 +208,14 @@ class RunLog:
             f"total_duration_ms={self.total_duration_ms!r}, steps={self.steps!r})"
         )
 
+    def __str__(self) -> str:
+        """One line, as hypergraph prints it: ``RunLog: g | 1ms | 1 node | 0 errors``."""
+        return (
+            f"RunLog: {self.graph_name or 'unnamed'} | "
+            f"{format_duration(self.total_duration_ms)} | {_plural(len(self.steps), 'node')} | "
+            f"{_plural(len(self.errors), 'error')}"
+        )
+
     @property
     def errors(self) -> tuple[NodeRecord, ...]:
         return tuple(s for s in self.steps if s.status == "failed")
@@ -243,10 +264,17 @@ class MapLog:
         return _stats([s for item in self.items for s in item.steps])
 
     def summary(self) -> str:
-        return (
+        """``N items | dur | K errors | avg Xms/item`` (the average over items that ran
+        without error; left out when there is none)."""
+        text = (
             f"{len(self.items)} items | {format_duration(self.total_duration_ms)} | "
             f"{len(self.errors)} errors"
         )
+        avg = _avg_per_item([i for i in self.items if i.steps and not i.errors])
+        return f"{text} | {avg}" if avg else text
+
+    def __str__(self) -> str:
+        return f"MapLog: {self.graph_name or 'unnamed'} | {self.summary()}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -270,10 +298,35 @@ _repr.maxother = 80
 _repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 6
 
 
+_PREVIEW_ITEMS = 3
+_SIZED = (list, tuple, set, frozenset, dict)
+
+
+def _preview(v: Any) -> str:
+    """The first few items of a collection in its literal syntax, then ``...``."""
+    if isinstance(v, dict):
+        head = [f"{_repr.repr(k)}: {_repr.repr(x)}" for k, x in islice(v.items(), _PREVIEW_ITEMS)]
+    else:
+        head = [_repr.repr(x) for x in islice(v, _PREVIEW_ITEMS)]
+    brackets = "[]" if isinstance(v, list) else "()" if isinstance(v, tuple) else "{}"
+    return brackets[0] + ", ".join([*head, "..."]) + brackets[1]
+
+
 def _compact(v: Any) -> str:
+    """A short repr of one value: long strings end with ``(len=N)``, long collections
+    read ``<list len=5000 preview=[0, 1, 2, ...]>``, as hypergraph prints them."""
     if isinstance(v, str) and len(v) > 80:
         return repr(v[:60]) + f"...(len={len(v)})"
+    if isinstance(v, _SIZED) and len(v) > _repr.maxlist:
+        return f"<{type(v).__name__} len={len(v)} preview={_preview(v)}>"
     return _repr.repr(v)
+
+
+def _missing_value(key: object, result: RunResult) -> str:
+    """The ``KeyError`` text for ``result[key]``: what is there, and why it may be absent."""
+    available = ", ".join(repr(k) for k in result.values) or "none"
+    why = "" if result.status is RunStatus.COMPLETED else f" The run is {result.status.value}."
+    return f"{key!r} is not among the run's values. Available: {available}.{why}"
 
 
 @dataclasses.dataclass
@@ -306,7 +359,10 @@ class RunResult(Generic[Spec]):
         return cast(Self, obj)
 
     def __getitem__(self, key: str) -> Any:
-        return self.values[key]
+        try:
+            return self.values[key]
+        except KeyError:
+            raise KeyError(_missing_value(key, self)) from None
 
     def __contains__(self, key: object) -> bool:
         return key in self.values
@@ -508,9 +564,15 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
 
     @property
     def log(self) -> MapLog:
+        """One ``RunLog`` per item, in item order; an item without a log (restored from a
+        checkpoint) gets an empty placeholder under its ``run_id``."""
+        name = self.graph_name or None
         return MapLog(
-            self.graph_name or None, self.total_duration_ms,
-            tuple(r.log for r in self.results if r.log is not None),
+            name, self.total_duration_ms,
+            tuple(
+                r.log if r.log is not None else RunLog(name, r.run_id, 0.0)
+                for r in self.results
+            ),
         )
 
     def _counts(self) -> tuple[int, int, int]:
@@ -521,12 +583,7 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
         )
 
     def _avg(self) -> str | None:
-        done = [r for r in self.results if r.completed and r.log is not None]
-        if not done:
-            return None
-        assert all(r.log for r in done)
-        avg = sum(r.log.total_duration_ms for r in done if r.log) / len(done)
-        return f"avg {format_duration(avg)}/item"
+        return _avg_per_item([r.log for r in self.results if r.completed and r.log is not None])
 
     def summary(self) -> str:
         c, f, p = self._counts()

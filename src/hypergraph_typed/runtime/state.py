@@ -6,6 +6,7 @@ import copy
 import dataclasses
 from typing import Any
 
+from hypergraph_typed._sentinels import _EMIT_SENTINEL
 from hypergraph_typed.runtime.results import PauseInfo
 from hypergraph_typed.runtime.scheduler import changed
 
@@ -23,7 +24,8 @@ class NodeExecution:
 
 @dataclasses.dataclass
 class GraphState:
-    """Values with versions: a version increments on first set or on a changed value."""
+    """Values with versions: a version increments on first set, on a changed value, and
+    on every emit signal (each emit is a new event even though its value never changes)."""
 
     values: dict[str, Any] = dataclasses.field(default_factory=dict)
     versions: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -31,7 +33,7 @@ class GraphState:
     routing_decisions: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def update_value(self, name: str, value: Any) -> None:
-        if name not in self.values or changed(self.values[name], value):
+        if value is _EMIT_SENTINEL or name not in self.values or changed(self.values[name], value):
             self.versions[name] = self.versions.get(name, 0) + 1
         self.values[name] = value
 

@@ -1,10 +1,10 @@
-"""Turning a node call's return value into output values, and pausing at interrupts."""
+"""Turning a node call's return value into output values; what an interrupt pause says."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hypergraph_typed.compiler.plan import NodePlan
+from hypergraph_typed.compiler.plan import GraphCall, NodePlan
 from hypergraph_typed.runtime.results import PauseInfo
 
 
@@ -69,9 +69,9 @@ def has_answers(np: NodePlan, answers: dict[int, Any] | None) -> bool:
     return all(s in answers for s in np.out_slots)
 
 
-def nested_pause(gn_name: str, gn: Any, inner: PauseInfo) -> PauseInfo:
+def nested_pause(gn_name: str, gc: GraphCall, inner: PauseInfo) -> PauseInfo:
     """Re-express an inner pause at the GraphNode boundary (path prefix, renamed output)."""
-    to_outer = dict(zip(gn.inner_outputs, gn.outputs))
+    to_outer = gc.to_outer
     direct = "/" not in inner.node_name
 
     def rename(p: str) -> str:

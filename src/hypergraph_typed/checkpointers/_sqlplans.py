@@ -1,0 +1,407 @@
+"""Every operation of a SQL store as plain data: the statements of one transaction.
+
+An operation is built here once, for both SQL backends, as a ``WriteOp`` (a guard that
+must change exactly one row, the other statements, reads to return) or a ``ReadOp`` (a
+consistent set of reads), plus how to turn the rows into the result and, when the guard
+changed nothing, into the right error. A backend only executes them: SQLite statement
+by statement, PostgreSQL in one pipelined round trip. Values are encoded while the
+operation is built, so serialization never runs inside a transaction, and a value that
+cannot be stored fails before anything is written.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from hypergraph_typed.checkpointers._codec import Codec, safe_text
+from hypergraph_typed.checkpointers._records import Run, StepRecord, WorkflowStatus
+from hypergraph_typed.checkpointers._sqltext import SqlText
+from hypergraph_typed.checkpointers.policy import CheckpointPolicy
+from hypergraph_typed.checkpointers.protocol import (
+    ClaimRun,
+    CommitRun,
+    Lease,
+    LoadRun,
+    RunSnapshot,
+    StartRun,
+)
+from hypergraph_typed.checkpointers.store import (
+    ParentFilter,
+    check_records,
+    claim_refused_error,
+    completed_like,
+    lease_lost_error,
+    run_exists_error,
+    unknown_run_error,
+)
+
+T = TypeVar("T")
+
+
+class Fetch(enum.Enum):
+    """What a statement's execution returns."""
+
+    NONE = "none"
+    ONE = "one"
+    ALL = "all"
+    ROWCOUNT = "rowcount"
+
+
+@attrs.frozen(slots=True)
+class Stmt:
+    """One statement; ``many`` runs it once per parameter tuple in ``params``."""
+
+    sql: str
+    params: Any = ()
+    fetch: Fetch = Fetch.NONE
+    many: bool = False
+
+
+@attrs.frozen(slots=True)
+class Txn:
+    """One write transaction: ``guard`` must change exactly one row, else nothing is kept.
+
+    ``reads`` run last, inside the transaction; their results are the transaction's.
+    ``durable=False`` lets a store commit without waiting for the disk (PostgreSQL's
+    asynchronous commit) because a later durable commit of the same run follows.
+    """
+
+    guard: Stmt | None
+    stmts: tuple[Stmt, ...] = ()
+    reads: tuple[Stmt, ...] = ()
+    durable: bool = True
+
+
+class GuardFailed(Exception):
+    """The guard of a transaction changed no row; the transaction was rolled back."""
+
+
+@attrs.frozen(slots=True)
+class ReadOp(Generic[T]):
+    """Reads that must agree (one snapshot), and how their rows become the result."""
+
+    reads: tuple[Stmt, ...]
+    result: Callable[[list[Any]], T]
+    snapshot: bool = False
+
+
+@attrs.frozen(slots=True)
+class WriteOp(Generic[T]):
+    """A transaction, its result, and the error to raise when its guard changed nothing.
+
+    ``probe`` (reads after the rollback) tells which error: the run moved on, or it does
+    not exist.
+    """
+
+    txn: Txn
+    result: Callable[[list[Any]], T]
+    probe: tuple[Stmt, ...] = ()
+    failure: Callable[[list[Any]], Exception] | None = None
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _first(rows: list[Any]) -> Any:
+    return rows[0]
+
+
+class SqlPlans:
+    """All operations of a SQL store, for one rendering of the SQL and one codec."""
+
+    def __init__(self, text: SqlText, codec: Codec) -> None:
+        self.t = text
+        self.c = codec
+
+    # --- the protocol -------------------------------------------------------------------
+
+    def load_run(self, request: LoadRun) -> ReadOp[RunSnapshot | None]:
+        wid = request.workflow_id
+        t = self.t
+
+        def result(rows: list[Any]) -> RunSnapshot | None:
+            run_row, step_rows, input_rows = rows
+            if run_row is None:
+                return None
+            step = self.c.step
+            return RunSnapshot(
+                self.c.run(run_row), tuple(step(r) for r in step_rows), self.c.inputs(input_rows)
+            )
+
+        return ReadOp((
+            Stmt(t.select_run, (wid,), Fetch.ONE),
+            Stmt(t.select_steps, (wid,), Fetch.ALL),
+            Stmt(t.select_inputs, (wid,), Fetch.ALL),
+        ), result, snapshot=True)
+
+    def start_run(
+        self, request: StartRun, policy: CheckpointPolicy, now: datetime
+    ) -> WriteOp[Lease]:
+        wid = request.workflow_id
+        c, t = self.c, self.t
+        config = c.config_text(wid, None if request.config is None else dict(request.config))
+        input_rows = c.input_rows(wid, request.inputs) if request.inputs else []
+        stamp = c.ts_out(now, "now")
+        lineage = (
+            safe_text(request.graph_name), request.parent_run_id, request.forked_from,
+            request.fork_superstep, request.retry_of, request.retry_index, config,
+        )
+        stmts: list[Stmt] = []
+        if policy.ttl is not None:
+            stmts.extend(self._purge(policy.ttl, now, wid))
+        if request.replace:
+            guard = Stmt(t.reset_run, (WorkflowStatus.ACTIVE.value, *lineage, stamp, wid))
+            stmts += [Stmt(t.delete_steps, (wid,)), Stmt(t.delete_inputs, (wid,))]
+        else:
+            guard = Stmt(t.insert_run, (wid, WorkflowStatus.ACTIVE.value, *lineage, stamp, stamp))
+        if input_rows:
+            stmts.append(Stmt(t.upsert_input, input_rows, many=True))
+
+        def failure(rows: list[Any]) -> Exception:
+            return run_exists_error(wid) if rows[0] is not None else unknown_run_error(
+                "start_run(replace=True)", wid)
+
+        return WriteOp(
+            Txn(guard, tuple(stmts), (Stmt(t.select_lease, (wid,), Fetch.ONE),), durable=False),
+            lambda rows: Lease(wid, int(rows[0][0]), int(rows[0][1])),
+            (Stmt(t.select_lease, (wid,), Fetch.ONE),), failure,
+        )
+
+    def claim_run(self, request: ClaimRun, now: datetime) -> WriteOp[Lease]:
+        wid = request.workflow_id
+        c, t = self.c, self.t
+        stamp = c.ts_out(now, "now")
+        if request.answers is None:
+            guard = Stmt(t.claim_run, (stamp, wid, request.version))
+        else:
+            blob = c.answer_blob(wid, request.answers)
+            guard = Stmt(t.claim_run_answered, (stamp, blob, wid, request.version))
+
+        def failure(rows: list[Any]) -> Exception:
+            row = rows[0]
+            if row is None:
+                return unknown_run_error("claim_run", wid)
+            return claim_refused_error(wid, request.version, int(row[1]), int(row[0]))
+
+        return WriteOp(
+            Txn(guard, (), (Stmt(t.select_lease, (wid,), Fetch.ONE),), durable=False),
+            lambda rows: Lease(wid, int(rows[0][0]), int(rows[0][1])),
+            (Stmt(t.select_lease, (wid,), Fetch.ONE),), failure,
+        )
+
+    def commit_run(
+        self, request: CommitRun, policy: CheckpointPolicy, now: datetime
+    ) -> WriteOp[Lease]:
+        lease = request.lease
+        wid = lease.workflow_id
+        c, t = self.c, self.t
+        check_records(wid, request.records)
+        rows = [c.step_row(r) for r in request.records]
+        input_rows = c.input_rows(wid, request.inputs) if request.inputs else []
+        status = self._status_params(
+            request.status, request.duration_ms, request.node_count, request.error_count, now
+        )
+        fence = (wid, lease.epoch, lease.version)
+        if request.pause is None:
+            guard = Stmt(t.commit_run, (*status, *fence))
+        else:
+            pause = c.pause_params(wid, request.pause)
+            guard = Stmt(t.commit_run_paused, (*status, *pause, *fence))
+        stmts: list[Stmt] = []
+        if rows:
+            stmts.append(Stmt(t.upsert_step, rows, many=True))
+        if input_rows:
+            stmts.append(Stmt(t.upsert_input, input_rows, many=True))
+        if rows and policy.retention != "full":
+            stmts.extend(self._retain(policy, wid, [r[2] for r in rows]))
+
+        def failure(found: list[Any]) -> Exception:
+            row = found[0]
+            if row is None:
+                return unknown_run_error("commit_run", wid)
+            return lease_lost_error(wid, lease, int(row[0]), int(row[1]))
+
+        next_lease = Lease(wid, lease.epoch, lease.version + 1)
+        return WriteOp(
+            Txn(guard, tuple(stmts), durable=request.final), lambda _: next_lease,
+            (Stmt(t.select_lease, (wid,), Fetch.ONE),), failure,
+        )
+
+    def list_children(self, parent_run_id: str) -> ReadOp[list[Run]]:
+        run = self.c.run
+        return ReadOp(
+            (Stmt(self.t.select_children, (parent_run_id,), Fetch.ALL),),
+            lambda rows: [run(r) for r in rows[0]],
+        )
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def get_run(self, run_id: str) -> ReadOp[Run | None]:
+        run = self.c.run
+        return ReadOp(
+            (Stmt(self.t.select_run, (run_id,), Fetch.ONE),),
+            lambda rows: None if rows[0] is None else run(rows[0]),
+        )
+
+    def steps(self, run_id: str, superstep: int | None) -> ReadOp[list[StepRecord]]:
+        if superstep is None:
+            stmt = Stmt(self.t.select_steps, (run_id,), Fetch.ALL)
+        else:
+            stmt = Stmt(self.t.select_steps_upto, (run_id, superstep), Fetch.ALL)
+        step = self.c.step
+        return ReadOp((stmt,), lambda rows: [step(r) for r in rows[0]])
+
+    def inputs(self, run_id: str) -> ReadOp[dict[str, Any]]:
+        return ReadOp(
+            (Stmt(self.t.select_inputs, (run_id,), Fetch.ALL),),
+            lambda rows: self.c.inputs(rows[0]),
+        )
+
+    def query_runs(
+        self, *, status: WorkflowStatus | None, graph_name: str | None,
+        since: datetime | None, parent_run_id: ParentFilter, limit: int | None,
+    ) -> ReadOp[list[Run]]:
+        params: list[Any] = []
+        if status is not None:
+            params.append(status.value)
+        if graph_name is not None:
+            params.append(graph_name)
+        if since is not None:
+            params.append(self.c.ts_out(since, "since"))
+        if isinstance(parent_run_id, str):
+            params.append(parent_run_id)
+        if limit is not None:
+            params.append(limit)
+        sql = self.t.runs_query(
+            status=status is not None, graph_name=graph_name is not None,
+            since=since is not None, parent=isinstance(parent_run_id, str),
+            top_level=parent_run_id is None,
+            limit=limit is not None,
+        )
+        run = self.c.run
+        return ReadOp((Stmt(sql, tuple(params), Fetch.ALL),), lambda rows: [run(r) for r in rows[0]])
+
+    def children_of(self, run_ids: list[str]) -> ReadOp[list[Run]]:
+        stmts = []
+        for start in range(0, len(run_ids), 400):
+            chunk = run_ids[start : start + 400]
+            stmts.append(Stmt(self.t.children_query(len(chunk)), (*chunk, *chunk), Fetch.ALL))
+        run = self.c.run
+        return ReadOp(tuple(stmts), lambda rows: [run(r) for chunk in rows for r in chunk])
+
+    def count_retries(self, source_run_id: str) -> ReadOp[int]:
+        return ReadOp(
+            (Stmt(self.t.count_retries, (source_run_id,), Fetch.ONE),),
+            lambda rows: int(rows[0][0]),
+        )
+
+    def search(
+        self, terms: list[str], fields: tuple[str, ...], limit: int | None
+    ) -> ReadOp[list[StepRecord]]:
+        params: list[Any] = []
+        for term in terms:
+            params.extend([_like_pattern(term)] * len(fields))
+        if limit is not None:
+            params.append(limit)
+        sql = self.t.search_query(len(terms), fields, limit is not None)
+        step = self.c.step
+        return ReadOp((Stmt(sql, tuple(params), Fetch.ALL),), lambda rows: [step(r) for r in rows[0]])
+
+    def counts(self) -> ReadOp[tuple[int, int]]:
+        return ReadOp(
+            (Stmt(self.t.counts, (), Fetch.ONE),),
+            lambda rows: (int(rows[0][0]), int(rows[0][1])),
+        )
+
+    # --- the spec's unfenced writes -------------------------------------------------------
+
+    def create_run(
+        self, run_id: str, lineage: Mapping[str, Any], policy: CheckpointPolicy, now: datetime
+    ) -> WriteOp[Run]:
+        c, t = self.c, self.t
+        stamp = c.ts_out(now, "now")
+        params = (
+            run_id, WorkflowStatus.ACTIVE.value, safe_text(lineage["graph_name"]),
+            lineage["parent_run_id"], lineage["forked_from"], lineage["fork_superstep"],
+            lineage["retry_of"], lineage["retry_index"],
+            c.config_text(run_id, lineage["config"]), stamp, stamp,
+        )
+        stmts = self._purge(policy.ttl, now, run_id) if policy.ttl is not None else []
+        return WriteOp(
+            Txn(None, (*stmts, Stmt(t.upsert_run, params)),
+                (Stmt(t.select_run, (run_id,), Fetch.ONE),)),
+            lambda rows: c.run(rows[0]),
+        )
+
+    def save_step(self, record: StepRecord, policy: CheckpointPolicy, now: datetime) -> WriteOp[None]:
+        run_id = record.run_id
+        row = self.c.step_row(record)
+        stmts = self._purge(policy.ttl, now, run_id) if policy.ttl is not None else []
+        stmts += [
+            Stmt(self.t.upsert_step, row),
+            Stmt(self.t.touch_run, (self.c.ts_out(now, "now"), run_id)),
+        ]
+        if policy.retention != "full":
+            stmts.extend(self._retain(policy, run_id, [row[2]]))
+        return WriteOp(Txn(None, tuple(stmts)), lambda _: None)
+
+    def update_status(
+        self, run_id: str, status: WorkflowStatus, duration_ms: float | None,
+        node_count: int | None, error_count: int | None, policy: CheckpointPolicy,
+        now: datetime,
+    ) -> WriteOp[None]:
+        stmts = self._purge(policy.ttl, now, run_id) if policy.ttl is not None else []
+        params = self._status_params(status, duration_ms, node_count, error_count, now)
+        return WriteOp(
+            Txn(Stmt(self.t.update_status, (*params, run_id)), tuple(stmts)), lambda _: None,
+            (), lambda _: unknown_run_error("update_run_status", run_id),
+        )
+
+    def purge(self, ttl: timedelta, now: datetime) -> WriteOp[int]:
+        stmts = self._purge(ttl, now, None)
+        return WriteOp(
+            Txn(None, tuple(stmts[:2]), (stmts[2],)), lambda rows: int(rows[0]),
+        )
+
+    # --- pieces ---------------------------------------------------------------------------
+
+    def _purge(self, ttl: timedelta, now: datetime, keep: str | None) -> list[Stmt]:
+        cutoff = self.c.ts_out(now - ttl, "ttl cutoff")
+        params = (cutoff, "" if keep is None else keep)
+        steps_sql, inputs_sql, runs_sql = self.t.purge
+        return [
+            Stmt(steps_sql, params), Stmt(inputs_sql, params),
+            Stmt(runs_sql, params, Fetch.ROWCOUNT),
+        ]
+
+    def _retain(self, policy: CheckpointPolicy, run_id: str, nodes: Sequence[str]) -> list[Stmt]:
+        if policy.retention == "latest":
+            return [Stmt(
+                self.t.retain_latest,
+                [(run_id, n, run_id, n) for n in dict.fromkeys(nodes)], many=True,
+            )]
+        if policy.retention == "windowed":
+            return [Stmt(self.t.retain_window, (run_id, run_id, policy.window))]
+        return []
+
+    def _status_params(
+        self, status: WorkflowStatus | None, duration_ms: float | None,
+        node_count: int | None, error_count: int | None, now: datetime,
+    ) -> tuple[Any, ...]:
+        stamp = self.c.ts_out(now, "now")
+        return (
+            None if status is None else status.value,
+            self.c.bool_out(status is not None),
+            stamp if status is not None and completed_like(status) else None,
+            duration_ms,
+            node_count,
+            error_count,
+            stamp,
+        )

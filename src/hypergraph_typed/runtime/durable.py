@@ -1,0 +1,491 @@
+"""Checkpointed runs: how a call starts (fresh, resume, fork, retry) and how it is written.
+
+Everything goes through the store protocol (``checkpointers.protocol``) as requests the
+flows yield; the runner's driver sends them. The rules, in the order a call meets them:
+
+* **Start.** A new run is created together with its inputs in one transaction, after
+  the inputs were checked (required inputs, types under ``type_check="edges"``) and
+  before any node runs; serialization happens before the transaction opens. A failed
+  start leaves nothing behind.
+* **Resume.** The run is read as one snapshot, checked (graph unchanged, only answers
+  given, not completed, the answers meet the pending pause), then claimed by
+  compare-and-set on the version read, with the answers recorded in the same
+  transaction, before any node runs. A caller that read an older version, or came
+  second, gets ``ConcurrentRunError`` and nothing happens.
+* **Writes.** Every write is fenced by the writer's lease (epoch and version). Each
+  superstep's records are written in one transaction before the next superstep starts,
+  so a node that finished is never run again after a crash; the last superstep goes
+  with the call's final status. A superstep that ran no user code (only interrupts
+  that took a supplied answer, which the claim already recorded) is written with the
+  next write instead. With ``durability="exit"`` everything is written once, at the end.
+* **Answers are consumed once.** A pause answered by a claim is recorded with its
+  answer; a later call that delivers the same answer again (a retry after a crash)
+  resumes the run with the stored answer, a different one is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import attrs
+
+from hypergraph_typed._ids import random_hex
+from hypergraph_typed.checkpointers._derive import fold_state, fork_id, last_superstep, retry_id
+from hypergraph_typed.checkpointers._records import (
+    Checkpoint,
+    PauseRecord,
+    StepRecord,
+    StepStatus,
+    WorkflowStatus,
+)
+from hypergraph_typed.checkpointers.base import unknown_source
+from hypergraph_typed.checkpointers.policy import CheckpointPolicy
+from hypergraph_typed.checkpointers.protocol import (
+    ClaimRun,
+    CommitRun,
+    CountRetries,
+    Lease,
+    LoadRun,
+    RunSnapshot,
+    StartRun,
+)
+from hypergraph_typed.compiler.plan import GRAPH, ExecutionPlan, NodePlan
+from hypergraph_typed.exceptions import (
+    AnswerConflictError,
+    ConcurrentRunError,
+    GraphChangedError,
+    InputOverrideRequiresForkError,
+    RunExistsError,
+    WorkflowAlreadyCompletedError,
+    WorkflowForkError,
+)
+from hypergraph_typed.runtime import prepare as prep
+from hypergraph_typed.runtime.effects import Flow
+from hypergraph_typed.runtime.features import outputs_dict
+from hypergraph_typed.runtime.restore import override, restore
+from hypergraph_typed.runtime.results import PauseInfo, RunStatus
+from hypergraph_typed.runtime.scheduler import Scheduler
+from hypergraph_typed.runtime.typecheck import check_prepared
+
+_WORKFLOW_STATUS = {
+    RunStatus.COMPLETED: WorkflowStatus.COMPLETED,
+    RunStatus.FAILED: WorkflowStatus.FAILED,
+    RunStatus.PAUSED: WorkflowStatus.PAUSED,
+}
+_STEP_STATUS = {
+    "completed": StepStatus.COMPLETED,
+    "failed": StepStatus.FAILED,
+    "paused": StepStatus.PAUSED,
+}
+
+class DurableRun:
+    """The writer of one call on one stored run (top-level or a nested child run).
+
+    Nodes are staged while a superstep runs and sealed into step records when it ends;
+    ``flush`` writes the sealed records before the next superstep starts (not with
+    ``durability="exit"``), ``finish`` writes what is left with the final status and,
+    for a pause, the pause record. Each write is fenced by ``lease``, which moves on.
+    """
+
+    __slots__ = (
+        "_redo_free", "_sealed", "_staged", "at_exit", "child_counts", "error_count",
+        "lease", "next_index", "node_count", "plan", "sync_commits",
+    )
+
+    def __init__(
+        self, plan: ExecutionPlan, lease: Lease, policy: CheckpointPolicy, *,
+        next_index: int = 0, node_count: int = 0, error_count: int = 0,
+        steps: Sequence[StepRecord] = (),
+    ) -> None:
+        self.plan = plan
+        self.lease = lease
+        self.next_index = next_index
+        self.node_count = node_count
+        self.error_count = error_count
+        self.at_exit = policy.durability == "exit"
+        # durability="sync": every commit is durable before the next superstep starts;
+        # otherwise only each call's last one (which makes the whole chain durable).
+        self.sync_commits = policy.durability == "sync"
+        self._staged: list[tuple[Any, ...]] = []
+        # Whether every sealed record could be rebuilt after a crash without running
+        # user code (interrupts answered from the claim's recorded answers).
+        self._redo_free = True
+        self._sealed: list[StepRecord] = []
+        # GraphNode visits so far, by node: a nested run is persisted as the child run
+        # "{workflow}/{node}" ("/{n}" appended for the n-th later visit in a cycle).
+        self.child_counts: dict[str, int] = {}
+        for rec in steps:
+            if rec.child_run_id is not None and rec.status is StepStatus.COMPLETED:
+                self.child_counts[rec.node_name] = self.child_counts.get(rec.node_name, 0) + 1
+
+    @property
+    def workflow_id(self) -> str:
+        return self.lease.workflow_id
+
+    def child_id(self, node_name: str) -> str:
+        count = self.child_counts.get(node_name, 0)
+        base = f"{self.lease.workflow_id}/{node_name}"
+        return base if count == 0 else f"{base}/{count}"
+
+    def stage(
+        self, np: NodePlan, status: str, seconds: float, out: Any, *,
+        error: BaseException | None = None, cached: bool = False, decision: Any = None,
+        answered: bool = False,
+    ) -> None:
+        """Record a node's outcome; ``answered``: an interrupt that took a supplied answer."""
+        if not answered:
+            self._redo_free = False
+        child = None
+        if np.kind == GRAPH and np.graph_call is not None and np.graph_call.map_params is None:
+            child = self.child_id(np.name)
+            if status == "completed":
+                self.child_counts[np.name] = self.child_counts.get(np.name, 0) + 1
+        self._staged.append((np, status, seconds, out, error, cached, decision, child))
+
+    def seal(self, sched: Scheduler, superstep: int) -> None:
+        """Turn the staged nodes of ``superstep`` into step records, in graph node order."""
+        staged = self._staged
+        if not staged:
+            return
+        if len(staged) > 1:
+            staged.sort(key=lambda s: s[0].index)
+        self._staged = []
+        now = datetime.now(timezone.utc)
+        wid = self.lease.workflow_id
+        sealed = self._sealed
+        for np, status, seconds, out, error, cached, decision, child in staged:
+            versions: dict[str, int] = {}
+            consumed = sched.consumed[np.index]
+            if consumed is not None:
+                versions.update(zip(np.node.inputs, consumed))
+            waited = sched.wait_consumed[np.index]
+            if waited is not None:
+                versions.update(zip(np.node.wait_for, waited))
+            sealed.append(StepRecord(
+                run_id=wid, superstep=superstep, node_name=np.name, index=self.next_index,
+                status=_STEP_STATUS[status], input_versions=versions,
+                values=outputs_dict(np, out) if status == "completed" else None,
+                duration_ms=round(seconds * 1000, 3), cached=cached, decision=decision,
+                error=None if error is None else f"{type(error).__name__}: {error}",
+                node_type=type(np.node).__name__, created_at=now,
+                completed_at=now if status != "paused" else None, child_run_id=child,
+            ))
+            self.next_index += 1
+            self.node_count += 1
+            self.error_count += status == "failed"
+
+    def flush(self) -> Flow[None]:
+        """Before a superstep starts: write the supersteps sealed since the last write."""
+        if self.at_exit or not self._sealed or (self._redo_free and not self.sync_commits):
+            return
+        records, self._sealed = self._sealed, []
+        self._redo_free = True
+        self.lease = yield CommitRun(self.lease, tuple(records), final=self.sync_commits)
+
+    def finish(
+        self, status: RunStatus, seconds: float, pause: PauseInfo | None = None,
+        superstep: int = 0,
+    ) -> Flow[None]:
+        """The call's last write: remaining records, status, statistics, the pause."""
+        records, self._sealed = self._sealed, []
+        self._redo_free = True
+        record = None
+        if pause is not None:
+            record = PauseRecord(
+                node_name=pause.node_name, response_keys=pause.response_keys,
+                superstep=superstep, value=pause.value, values=pause.values,
+            )
+        self.lease = yield CommitRun(
+            self.lease, tuple(records), status=_WORKFLOW_STATUS[status],
+            duration_ms=round(seconds * 1000, 3), node_count=self.node_count,
+            error_count=self.error_count, pause=record, final=True,
+        )
+
+
+@attrs.frozen
+class Begin:
+    """What the run loop needs to start a checkpointed call."""
+
+    session: DurableRun
+    prepared: prep.Prepared
+    sched: Scheduler | None
+    superstep: int
+
+
+def new_workflow_id() -> str:
+    return f"run-{time.strftime('%Y%m%d')}-{random_hex(6)}"
+
+
+def split_values(
+    plan: ExecutionPlan, values: Mapping[str, Any], *, fresh: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(interrupt answers incl. nested dot keys, everything else).
+
+    On a fresh run, a value an entrypoint reads is an input even if an interrupt also
+    produces it (``plan.seed_answers``): it starts the cycle.
+    """
+    answers = {
+        k: v for k, v in values.items()
+        if (k in plan.resume_keys or "." in k) and not (fresh and k in plan.seed_answers)
+    }
+    return answers, {k: v for k, v in values.items() if k not in answers}
+
+
+def start(
+    plan: ExecutionPlan, merged: dict[str, Any], policy: CheckpointPolicy,
+    *, checkpoint: Checkpoint | None, workflow_id: str | None, override_workflow: bool,
+    fork_from: str | None, retry_from: str | None,
+) -> Flow[Begin]:
+    """The rules of a checkpointed ``run()`` (resume, fork, retry, fresh), in the spec's order."""
+    wid = workflow_id or new_workflow_id()
+    src_inputs: dict[str, Any] = {}
+    if fork_from is not None or retry_from is not None:
+        src = fork_from if fork_from is not None else retry_from
+        assert src is not None
+        source = yield LoadRun(src)
+        if source is None:
+            raise unknown_source(src, "retry" if retry_from is not None else "fork")
+        index = None
+        if retry_from is not None:
+            index = 1 + (yield CountRetries(src))
+            wid = workflow_id or retry_id(src, index)
+        else:
+            wid = workflow_id or fork_id(src)
+        checkpoint = checkpoint_of(source, retry_index=index)
+        src_inputs = source.inputs
+    elif checkpoint is None:
+        snap = yield LoadRun(wid)
+        if snap is not None and override_workflow:
+            src_inputs = snap.inputs
+            checkpoint = checkpoint_of(snap)
+            wid = fork_id(wid)
+        elif snap is not None:
+            claim_answers, feed = resume_answers(plan, snap, merged)
+            return (yield from resume(plan, snap, claim_answers, feed, policy))
+    if checkpoint is not None:
+        return (yield from _from_checkpoint(plan, merged, policy, wid, checkpoint,
+                                            src_inputs))
+    return (yield from fresh(plan, merged, wid, policy))
+
+
+def start_child(
+    plan: ExecutionPlan, child_id: str, parent_id: str, inputs: dict[str, Any],
+    answers: dict[str, Any], policy: CheckpointPolicy,
+) -> Flow[Begin]:
+    """A GraphNode's own run inside a checkpointed run: fresh, or resumed in place.
+
+    A child that already completed (its parent stopped before recording it) is resumed
+    too: nothing is ready, so the run returns its stored results.
+    """
+    snap = yield LoadRun(child_id)
+    if snap is None:
+        return (yield from fresh(plan, {**inputs, **answers}, child_id, policy,
+                                 parent=parent_id))
+    feed: dict[str, Any]
+    claim_answers: dict[str, Any] | None
+    if snap.run.status is WorkflowStatus.COMPLETED:
+        claim_answers, feed = None, {}
+    else:
+        claim_answers, feed = resume_answers(plan, snap, answers)
+    return (yield from resume(plan, snap, claim_answers, feed, policy))
+
+
+def fresh(
+    plan: ExecutionPlan, values: dict[str, Any], wid: str, policy: CheckpointPolicy,
+    *, parent: str | None = None,
+) -> Flow[Begin]:
+    """A new run: inputs checked, then created with them in one transaction."""
+    prepared = prep.prepare(plan, values)
+    check_prepared(plan, prepared)
+    _, others = split_values(plan, values, fresh=True)
+    lease = yield StartRun(
+        wid, graph_name=plan.graph_name, parent_run_id=parent, config=plan.run_config,
+        inputs=others,
+    )
+    return Begin(DurableRun(plan, lease, policy), prepared, None, 0)
+
+
+def resume(
+    plan: ExecutionPlan, snap: RunSnapshot, claim_answers: dict[str, Any] | None,
+    feed: dict[str, Any], policy: CheckpointPolicy,
+) -> Flow[Begin]:
+    """Claim the run (compare-and-set on the snapshot's version), then restore it."""
+    prepared = resume_prepared(plan, snap.inputs, feed)
+    check_prepared(plan, prepared)
+    run = snap.run
+    lease = yield ClaimRun(run.id, run.version, claim_answers)
+    sched, superstep = restore(plan, snap.steps, snap.inputs)
+    session = DurableRun(
+        plan, lease, policy, next_index=1 + max((s.index for s in snap.steps), default=-1),
+        node_count=run.node_count, error_count=run.error_count, steps=snap.steps,
+    )
+    return Begin(session, prepared, sched, superstep)
+
+
+def _from_checkpoint(
+    plan: ExecutionPlan, merged: dict[str, Any], policy: CheckpointPolicy,
+    wid: str, checkpoint: Checkpoint, src_inputs: dict[str, Any],
+) -> Flow[Begin]:
+    """A new lineage from a checkpoint: runtime values override the restored state."""
+    answers, others = split_values(plan, merged)
+    prepared = resume_prepared(plan, src_inputs, answers)
+    check_prepared(plan, prep.Prepared({}, prepared.answers, {}, {**prepared.provided, **others}))
+    try:
+        lease = yield StartRun(
+            wid, graph_name=plan.graph_name, forked_from=checkpoint.source_run_id,
+            fork_superstep=checkpoint.source_superstep, retry_of=checkpoint.retry_of,
+            retry_index=checkpoint.retry_index, config=plan.run_config,
+            inputs={**src_inputs, **others},
+        )
+    except RunExistsError:
+        raise WorkflowForkError(
+            f"Workflow {wid!r} already exists; a run from a checkpoint starts a new "
+            "lineage. Pass a new workflow_id (or none, to generate one)"
+        ) from None
+    sched, superstep = restore(plan, checkpoint.steps, src_inputs, checkpoint.values)
+    override(sched, plan, others)
+    return Begin(DurableRun(plan, lease, policy), prepared, sched, superstep)
+
+
+def checkpoint_of(snap: RunSnapshot, *, retry_index: int | None = None) -> Checkpoint:
+    """The latest state of a stored run, as the seed of a fork or retry."""
+    steps = list(snap.steps)
+    return Checkpoint(
+        values=fold_state(steps), steps=steps, source_run_id=snap.run.id,
+        source_superstep=last_superstep(steps),
+        retry_of=snap.run.id if retry_index is not None else None, retry_index=retry_index,
+    )
+
+
+def resume_prepared(
+    plan: ExecutionPlan, inputs: Mapping[str, Any], answers: Mapping[str, Any]
+) -> prep.Prepared:
+    """What a resumed call feeds the scheduler: only the answers; state comes from steps."""
+    by_slot: dict[int, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, v in answers.items():
+        target = plan.nested_resume.get(key)
+        if target is not None:
+            nested.setdefault(target[0], {})[target[1]] = v
+        elif key in plan.answer_slots:
+            by_slot[plan.answer_slots[key]] = v
+        elif "." in key:
+            prep.warn_unknown_resume_key(plan, key)
+    return prep.Prepared({}, by_slot, nested, {**inputs, **answers})
+
+
+# --- resume checks ---------------------------------------------------------------------
+
+
+def resume_answers(
+    plan: ExecutionPlan, snap: RunSnapshot, values: Mapping[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The spec's checks before an existing workflow resumes, then the answers to use.
+
+    Returns (answers the claim records on the pending pause, or ``None``; answers the
+    resumed call feeds its interrupts). An answer must meet a question: answers for a
+    workflow that is running, or for an interrupt that is not waiting, are refused
+    rather than dropped; an answer already recorded is used again, not applied twice.
+    """
+    run = snap.run
+    wid = run.id
+    stored = (run.config or {}).get("graph_struct_hash")
+    if stored is not None and stored != plan.run_config["graph_struct_hash"]:
+        raise GraphChangedError(
+            f"Workflow {wid!r} was created by a graph with a different structure (nodes or "
+            "wiring changed since). Start a new workflow_id, or resume with the original graph",
+            workflow_id=wid,
+        )
+    given, others = split_values(plan, values)
+    if others:
+        raise InputOverrideRequiresForkError(
+            f"Workflow {wid!r} already exists; run() may only pass interrupt answers "
+            f"({sorted(plan.resume_keys)}) when resuming, got {sorted(others)}. To change "
+            "inputs, fork: run(..., fork_from=" + repr(wid) + ") or override_workflow=True",
+            workflow_id=wid,
+        )
+    if run.status is WorkflowStatus.COMPLETED:
+        raise WorkflowAlreadyCompletedError(
+            f"Workflow {wid!r} has already completed; start a new workflow_id, or fork it "
+            f"with run(..., fork_from={wid!r})",
+            workflow_id=wid,
+        )
+    pause = run.pause
+    open_answer = (
+        pause.answer if pause is not None and pause.answer is not None
+        and not _answered_since(snap, pause) else None
+    )
+    if not given:
+        return None, dict(open_answer or {})
+    if run.status is WorkflowStatus.PAUSED and pause is not None and pause.pending:
+        _check_keys(plan, wid, given, pause)
+        return dict(given), dict(given)
+    if open_answer is not None and pause is not None:
+        if _same_answers(given, open_answer):
+            return None, dict(open_answer)  # delivered again (e.g. after a crash)
+        raise AnswerConflictError(
+            f"Workflow {wid!r}: the pause at {pause.node_name!r} was already answered by "
+            f"another call ({sorted(open_answer)}) with a different value, so this answer "
+            "was not applied. Read the workflow's current pause "
+            "(checkpointer.get_run(...).pause) and answer that one.",
+            workflow_id=wid, epoch=run.epoch,
+        )
+    if run.status is WorkflowStatus.ACTIVE:
+        raise ConcurrentRunError(
+            f"Workflow {wid!r} is being run right now (status active), so it is not waiting "
+            f"for {sorted(given)}. Wait for that run to pause, then answer; if its process "
+            "died, resume it once without answers to finish the interrupted step",
+            workflow_id=wid, epoch=run.epoch,
+        )
+    waiting = "" if pause is None or not pause.pending else f"; it waits for {pause.response_key!r}"
+    raise ValueError(
+        f"Workflow {wid!r} is not waiting for {sorted(given)} (status {run.status.value}, "
+        f"nothing pending{waiting}). Pass the answer under the pending response_key, or "
+        "resume without answers"
+    )
+
+
+def _check_keys(
+    plan: ExecutionPlan, wid: str, given: Mapping[str, Any], pause: PauseRecord
+) -> None:
+    keys = set(pause.response_keys.values())
+    for key in given:
+        if key in keys:
+            continue
+        owner = plan.answer_owner.get(key)
+        if owner is None:
+            continue  # an unknown nested path: warned about, then ignored
+        raise ValueError(
+            f"Workflow {wid!r} is not waiting for {key!r} (node {owner!r} is not paused); "
+            f"it is waiting for {sorted(keys)} at {pause.node_name!r}. Pass the answer "
+            "under the pending response_key"
+        )
+
+
+def _answered_since(snap: RunSnapshot, pause: PauseRecord) -> bool:
+    """Whether the paused node (its top-level node, if nested) completed after the pause."""
+    top = pause.node_name.split("/", 1)[0]
+    return any(
+        s.node_name == top and s.status is StepStatus.COMPLETED and s.superstep > pause.superstep
+        for s in snap.steps
+    )
+
+
+def _normal(value: Any) -> Any:
+    """Compare answers as a store gives them back (tuples come back as lists)."""
+    if isinstance(value, (list, tuple)):
+        return [_normal(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    return value
+
+
+def _same_answers(given: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    try:
+        return all(k in stored and _normal(stored[k]) == _normal(v) for k, v in given.items())
+    except Exception:
+        return False
+
