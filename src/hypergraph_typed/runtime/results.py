@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, Union, cast, overload
 
-from typing_extensions import Self, TypeVar
+from typing_extensions import Never, Self, TypeVar
 
 from hypergraph_typed._ids import random_hex
 
@@ -338,12 +338,7 @@ class RunResult(Generic[Spec]):
     run_id: str = dataclasses.field(default_factory=new_run_id)
     workflow_id: str | None = None
     error: BaseException | None = None
-    # ``None`` unless the run paused. Typed ``PauseInfo | Any``, not ``PauseInfo | None``:
-    # pyright cannot narrow a result by ``if result.paused:`` / ``assert result.paused``,
-    # and reading ``result.pause.value`` after that check must be clean in every checker.
-    # ``run()``'s result is ``RunOutcome``; mypy narrows it to ``PausedRunResult``, whose
-    # ``pause`` is exactly ``PauseInfo``.
-    pause: PauseInfo | Any = None
+    pause: PauseInfo | None = None
     log: RunLog | None = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
@@ -408,14 +403,24 @@ class RunResult(Generic[Spec]):
         return text if len(text) <= 4000 else text[:3996] + "...)"
 
 
+# The status classes below exist for type checkers: what ``run()`` returns is one of
+# them, and ``RunOutcome`` (their union) is discriminated by ``status`` and by the
+# ``Literal`` types of ``completed``/``paused``/``failed``.
+#
+# ``pause`` is ``PauseInfo`` on a paused result and ``Never`` on the others, so on the
+# union it reads as ``PauseInfo``. mypy narrows the union on ``if result.paused:``;
+# pyright narrows a union only by comparing a member with a literal
+# (``result.status is RunStatus.PAUSED``), by ``isinstance`` or by ``match``, never by a
+# member's truthiness. Typed this way, ``result.pause.value`` after ``if result.paused:``
+# or ``assert result.paused`` is clean in both. At run time ``pause`` is ``None``
+# unless the run paused, as ``RunResult`` declares.
+
+
 class CompletedRunResult(RunResult[Spec]):
     """A run that finished: every reachable node ran. ``pause`` is None."""
 
     if TYPE_CHECKING:
-        # ``Any`` rather than ``None``: pyright does not narrow a result by
-        # ``if result.paused:``, so ``result.pause.value`` after that check must not be
-        # an error there. mypy narrows to ``PausedRunResult`` and sees ``PauseInfo``.
-        pause: Any
+        pause: Never
         status: Literal[RunStatus.COMPLETED]
 
         @property
@@ -445,8 +450,9 @@ class FailedRunResult(RunResult[Spec]):
     """A run that failed under ``error_handling="continue"``: ``error`` holds why."""
 
     if TYPE_CHECKING:
-        pause: Any
+        pause: Never
         status: Literal[RunStatus.FAILED]
+        error: BaseException
 
         @property
         def completed(self) -> Literal[False]: ...
@@ -489,8 +495,11 @@ def as_outcome(result: RunResult[Spec]) -> RunOutcome[Spec]:
 
 
 @dataclasses.dataclass(frozen=True)
-class MapResult(Sequence[RunResult], Generic[Spec]):
-    """Results of ``map()``: one ``RunResult`` per item, in input order."""
+class MapResult(Sequence[RunOutcome], Generic[Spec]):
+    """Results of ``map()``: one ``RunResult`` per item, in input order.
+
+    Items read as ``RunOutcome``, so ``if many[0].paused:`` narrows as a run's result does.
+    """
 
     results: tuple[RunResult, ...]
     run_id: str | None
@@ -503,9 +512,9 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
         return len(self.results)
 
     @overload
-    def __getitem__(self, key: int) -> RunResult: ...
+    def __getitem__(self, key: int) -> RunOutcome: ...
     @overload
-    def __getitem__(self, key: slice) -> list[RunResult]: ...
+    def __getitem__(self, key: slice) -> list[RunOutcome]: ...
     @overload
     def __getitem__(self, key: str) -> list[Any]: ...
 
@@ -559,8 +568,8 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
         return any(r.failed for r in self.results)
 
     @property
-    def failures(self) -> list[RunResult]:
-        return [r for r in self.results if r.failed]
+    def failures(self) -> list[RunOutcome]:
+        return cast("list[RunOutcome]", [r for r in self.results if r.failed])
 
     @property
     def log(self) -> MapLog:
