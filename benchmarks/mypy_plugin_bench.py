@@ -68,29 +68,30 @@ def _mypy(project: Path, plugin: bool) -> float:
 
 
 def measure(nodes: int, repeat: int) -> dict[str, float]:
-    """Median seconds for cold and warm runs, with and without the plugin."""
-    out: dict[str, float] = {}
+    """Median seconds for cold and warm runs, with and without the plugin.
+
+    Plain and plugin runs alternate within each repetition, so a change in the machine's
+    load during the measurement affects both alike.
+    """
+    times: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         (project / "with_plugin.ini").write_text("[mypy]\nplugins = hypergraph_typed_mypy\n")
         (project / "plain.ini").write_text("[mypy]\n")
         module = project / "graph_module.py"
         stamp = 0
-        for plugin in (False, True):
-            label = "plugin" if plugin else "plain"
-            cold, warm = [], []
-            for _ in range(repeat):
+        for _ in range(repeat):
+            for plugin in (False, True):
+                label = "plugin" if plugin else "plain"
                 for cache in project.glob(".cache-*"):
                     subprocess.run(["rm", "-rf", str(cache)], check=True)
                 stamp += 1
                 module.write_text(graph_module(nodes, stamp))
-                cold.append(_mypy(project, plugin))
+                times.setdefault(f"{label}-cold", []).append(_mypy(project, plugin))
                 stamp += 1
                 module.write_text(graph_module(nodes, stamp))
-                warm.append(_mypy(project, plugin))
-            out[f"{label}-cold"] = statistics.median(cold)
-            out[f"{label}-warm"] = statistics.median(warm)
-    return out
+                times.setdefault(f"{label}-warm", []).append(_mypy(project, plugin))
+    return {key: statistics.median(values) for key, values in times.items()}
 
 
 def main() -> None:

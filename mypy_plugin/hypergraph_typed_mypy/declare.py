@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import attrs
+from mypy.erasetype import erase_typevars
 from mypy.nodes import Context
 from mypy.plugin import CheckerPluginInterface
 from mypy.subtypes import is_subtype
@@ -141,7 +142,7 @@ def declare(
             ))
         outputs: tuple[Port, ...] = (Port(f"_{name}", shape.value),)
         if opts.kind == "route":
-            problems += route_return_problems(name, opts.targets, shape.value)
+            problems += route_return_problems(name, opts.targets, erase_typevars(shape.value))
     else:
         value = shape.value
         if opts.kind == "interrupt":
@@ -153,7 +154,8 @@ def declare(
                 f"returns {show(api, value)}, a tuple of {arity}; give one output name per item"
             )
         elif len(opts.outputs) > 1:
-            problems += _several_outputs_problems(api, owner, opts, value)
+            # A type variable may stand for a tuple or a dict: judge it as Any.
+            problems += _several_outputs_problems(api, owner, opts, erase_typevars(value))
     spec = NodeSpec(
         kind=opts.kind, name=name, inputs=ports, outputs=outputs, emit=opts.emit,
         wait_for=opts.wait_for, targets=opts.targets, multi_target=opts.multi_target,

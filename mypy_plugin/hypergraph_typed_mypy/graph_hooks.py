@@ -13,16 +13,17 @@ import attrs
 from mypy.nodes import Context, Expression
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
-from mypy.types import AnyType, Instance, Type, get_proper_type
+from mypy.types import AnyType, Instance, Type, get_proper_type, has_type_vars
 
 from hypergraph_typed_mypy.analysis import GraphFacts, analyse
-from hypergraph_typed_mypy.codec import Encoder, graph_spec_of, node_spec_of
+from hypergraph_typed_mypy.codec import encoder, graph_spec_of, node_spec_of
 from hypergraph_typed_mypy.errors import EDGE, GRAPH, KEY, NODE, VALUE, fail, quoted, show
 from hypergraph_typed_mypy.graph_types import (
     boundary_spec,
     consumer_ports,
     node_inputs,
     node_outputs,
+    typed,
 )
 from hypergraph_typed_mypy.literals import (
     UNKNOWN,
@@ -36,7 +37,7 @@ from hypergraph_typed_mypy.literals import (
     str_value,
     typeinfo,
 )
-from hypergraph_typed_mypy.model import EdgeDecl, GraphSpec, NodeSpec
+from hypergraph_typed_mypy.model import EdgeDecl, GraphSpec, NodeSpec, Port
 
 
 def _node_name(api: CheckerPluginInterface, expr: Expression) -> str | None:
@@ -162,12 +163,10 @@ def _fits(api: CheckerPluginInterface, value: Type, param: Type, strict: bool) -
     return is_subtype(value, param, ignore_promotions=strict, options=api.options)
 
 
-def _edge_problem(
-    api: CheckerPluginInterface, src: str, dst: str, value: str, out: Type, param: Type,
-    strict: bool,
+def _edge_fix(
+    api: CheckerPluginInterface, text: str, out: Type, param: Type, strict: bool
 ) -> str:
-    text = (f'Edge "{src}" -> "{dst}" carries "{value}" as {show(api, out)}, but parameter '
-            f'"{value}" of "{dst}" expects {show(api, param)}')
+    """The edge message's fix: under ``strict_types`` an edge mypy accepts may still fail."""
     if strict and is_subtype(out, param, options=api.options):
         return (f"{text}; strict_types=True fits classes by subclass only (int is not a "
                 "float), so Graph(...) would raise GraphConfigError. Annotate both sides alike "
@@ -175,41 +174,83 @@ def _edge_problem(
     return f"{text}; change one annotation or convert the value in between"
 
 
+def _shown_param(api: CheckerPluginInterface, declared: Port | None, param: Type) -> str:
+    """A parameter's type as written when it is generic (``list[T]``), else as solved."""
+    if declared is not None and has_type_vars(declared.type):
+        return show(api, declared.type)
+    return show(api, param)
+
+
 def check_edge_types(
-    api: CheckerPluginInterface, facts: GraphFacts, exprs: list[Expression], context: Context
+    api: CheckerPluginInterface, facts: GraphFacts, exprs: list[Expression], context: Context,
+    nodes: tuple[NodeSpec, ...] | None = None, before: tuple[NodeSpec, ...] | None = None,
+    solved_from: str = "its inputs",
 ) -> None:
     """Every data edge, and every writer/reader pair of a shared value: the producer's
-    value type must fit the consumer's parameter."""
-    nodes = facts.spec.nodes
+    value type must fit the consumer's parameter.
+
+    ``nodes`` are the graph's nodes with generic ones solved (by default from the edges
+    alone); with ``before``, only edges whose types differ from those in ``before`` are
+    checked (a run's inputs solved a generic node further); ``solved_from`` says what
+    a generic producer's type was solved from.
+    """
+    nodes = nodes if nodes is not None else typed(api, facts).nodes
+    declared = facts.spec.nodes
     strict = facts.spec.strict_types
+
+    def ports(ns: tuple[NodeSpec, ...], src: int, dst: int, v: str) -> tuple[Type, Type] | None:
+        out = next((p.type for p in node_outputs(api, ns[src]) if p.name == v), None)
+        param = next((p.type for p in node_inputs(api, ns[dst]) if p.name == v), None)
+        return None if out is None or param is None else (out, param)
+
+    def problem(src: int, dst: int, v: str) -> tuple[Type, Type] | None:
+        types = ports(nodes, src, dst, v)
+        if types is None or (before is not None and types == ports(before, src, dst, v)):
+            return None
+        return None if _fits(api, types[0], types[1], strict) else types
+
+    def param_port(dst: int, v: str) -> Port | None:
+        return next((p for p in declared[dst].inputs if p.name == v), None)
+
+    def carried(src: int, v: str, out: Type) -> str:
+        """``"str"``, or for a generic producer ``"str" (T of generic node "first", ...)``."""
+        raw = next((p.type for p in declared[src].outputs if p.name == v), None)
+        if raw is None or not has_type_vars(raw):
+            return show(api, out)
+        return (f"{show(api, out)} ({show(api, raw)} of generic node "
+                f'"{nodes[src].name}", solved from {solved_from})')
+
     for e in facts.structure.edges:
         if e.kind != "data":
             continue
-        src, dst = nodes[e.src], nodes[e.dst]
-        outs = {p.name: p.type for p in node_outputs(api, src)}
-        ins = {p.name: p.type for p in node_inputs(api, dst)}
         for v in e.value_names:
-            if v not in outs or v not in ins:
+            bad = problem(e.src, e.dst, v)
+            if bad is None:
                 continue
-            if not _fits(api, outs[v], ins[v], strict):
-                where = exprs[e.dst] if e.dst < len(exprs) else context
-                fail(api, _edge_problem(api, src.name, dst.name, v, outs[v], ins[v], strict),
-                     where, EDGE)
+            where = exprs[e.dst] if e.dst < len(exprs) else context
+            src, dst = nodes[e.src].name, nodes[e.dst].name
+            text = (f'Edge "{src}" -> "{dst}" carries "{v}" as {carried(e.src, v, bad[0])}, '
+                    f'but parameter "{v}" of "{dst}" expects '
+                    f"{_shown_param(api, param_port(e.dst, v), bad[1])}")
+            fail(api, _edge_fix(api, text, bad[0], bad[1], strict), where, EDGE)
     for v in facts.spec.shared:
         for w in facts.producers(v):
-            out = next(p.type for p in node_outputs(api, nodes[w]) if p.name == v)
-            for node, port in consumer_ports(api, facts, v, active_only=False):
-                if node.name != nodes[w].name and not _fits(api, out, port.type, strict):
-                    where = exprs[w] if w < len(exprs) else context
-                    fail(api, f'Shared value "{v}" is written by "{nodes[w].name}" as '
-                         f'{show(api, out)}, but parameter "{v}" of "{node.name}" expects '
-                         f"{show(api, port.type)}; every writer of a shared value must fit "
-                         "every reader", where, EDGE)
+            for c in facts.consumers(v, active_only=False):
+                if nodes[c].name == nodes[w].name:
+                    continue
+                bad = problem(w, c, v)
+                if bad is None:
+                    continue
+                where = exprs[w] if w < len(exprs) else context
+                fail(api, f'Shared value "{v}" is written by "{nodes[w].name}" as '
+                     f'{carried(w, v, bad[0])}, but parameter "{v}" of "{nodes[c].name}" '
+                     f"expects {_shown_param(api, param_port(c, v), bad[1])}; every writer of "
+                     "a shared value must fit every reader", where, EDGE)
 
 
 def graph_hook(ctx: FunctionContext) -> Type:
     """``Graph([...], edges=..., entrypoint=..., name=..., shared=...)``."""
-    enc = Encoder(ctx.api)
+    enc = encoder(ctx.api)
     try:
         spec, exprs = _graph_spec(ctx)
     except _Dynamic:
@@ -236,7 +277,7 @@ def _receiver(ctx: MethodContext) -> GraphFacts | None:
 
 def _derived(ctx: MethodContext, spec: GraphSpec | None, where: str) -> Type:
     """Attach ``spec`` after re-analysing it; report what the library would raise."""
-    enc = Encoder(ctx.api)
+    enc = encoder(ctx.api)
     if spec is None:
         return enc.attach(ctx.default_return_type, None)
     result = analyse(spec)
@@ -389,7 +430,7 @@ def _as_node(
     api: CheckerPluginInterface, facts: GraphFacts | None, name_expr: Expression | None,
     name_type: Type | None, context: Context, default: Type,
 ) -> Type:
-    enc = Encoder(api)
+    enc = encoder(api)
     if facts is None:
         return enc.attach(default, None)
     if name_expr is not None and not is_none(name_expr, name_type):

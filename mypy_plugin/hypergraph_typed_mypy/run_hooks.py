@@ -8,6 +8,7 @@ graph, unknown names) and returns a result that remembers the graph, so that
 
 from __future__ import annotations
 
+import attrs
 from mypy.erasetype import remove_instance_last_known_values
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import Context, DictExpr
@@ -16,8 +17,10 @@ from mypy.subtypes import is_subtype
 from mypy.typeops import make_simplified_union
 from mypy.types import (
     AnyType,
+    CallableType,
     Instance,
     NoneType,
+    Overloaded,
     Type,
     TypeOfAny,
     UnionType,
@@ -25,10 +28,10 @@ from mypy.types import (
 )
 
 from hypergraph_typed_mypy.analysis import GraphFacts, analyse
-from hypergraph_typed_mypy.codec import Encoder, graph_spec_of, may_miss
+from hypergraph_typed_mypy.codec import Encoder, encoder, graph_spec_of, may_miss
 from hypergraph_typed_mypy.errors import KEY, RUNNER, VALUE, fail, quoted, show
-from hypergraph_typed_mypy.graph_hooks import check_value
-from hypergraph_typed_mypy.graph_types import answer_type, output_type
+from hypergraph_typed_mypy.graph_hooks import check_edge_types, check_value
+from hypergraph_typed_mypy.graph_types import answer_type, output_type, solved_with, typed
 from hypergraph_typed_mypy.literals import (
     CallArgs,
     Value,
@@ -115,15 +118,31 @@ def _with_spec(
 
 
 def _result(
-    ctx: MethodContext, enc: Encoder, facts: GraphFacts | None, *, missing: bool = False
+    ctx: MethodContext, enc: Encoder, spec: GraphSpec | None, *, missing: bool = False
 ) -> Type:
     """The declared return type with the graph attached to its ``RunResult``/``MapResult``."""
-    spec = facts.spec if facts is not None else None
     ret = get_proper_type(ctx.default_return_type)
     if isinstance(ret, Instance) and ret.type.fullname == "typing.Coroutine" and ret.args:
         inner = _with_spec(ctx.api, enc, ret.args[-1], spec, missing)
         return ret.copy_modified(args=[*ret.args[:-1], inner])
     return _with_spec(ctx.api, enc, ctx.default_return_type, spec, missing)
+
+
+def _solved_spec(ctx: MethodContext, facts: GraphFacts, given: dict[str, Type]) -> GraphSpec:
+    """The graph with its generic nodes solved from the run's inputs too.
+
+    The edges whose types this changes are checked at the call; the result carries the
+    solved graph, so ``result["x"]`` has the solved type.
+    """
+    view = typed(ctx.api, facts)
+    if not view.generic or not given:
+        return facts.spec
+    nodes = solved_with(ctx.api, facts, given)
+    if nodes == view.nodes:
+        return facts.spec
+    check_edge_types(ctx.api, facts, [], ctx.context, nodes=nodes, before=view.nodes,
+                     solved_from="the run's inputs")
+    return attrs.evolve(facts.spec, nodes=nodes)
 
 
 _RESERVED = frozenset({"on_internal_override", "_parent_span_id"})
@@ -150,6 +169,9 @@ def _check_sync(ctx: MethodContext, facts: GraphFacts, what: str) -> None:
              f'AsyncRunner, or make "{node}" a plain def', ctx.context, RUNNER)
 
 
+_RESUMES = ("workflow_id", "fork_from", "retry_from")
+
+
 def _check_required(ctx: MethodContext, facts: GraphFacts) -> None:
     """``prepare.prepare`` raises MissingInputError for a required input left out.
 
@@ -158,7 +180,7 @@ def _check_required(ctx: MethodContext, facts: GraphFacts) -> None:
     persisted inputs, so it is not checked.
     """
     args = CallArgs(ctx)
-    for name in ("workflow_id", "fork_from", "retry_from"):
+    for name in _RESUMES:
         expr, typ = args.get(name)
         if expr is not None and not is_none(expr, typ):
             return
@@ -173,10 +195,10 @@ def _check_required(ctx: MethodContext, facts: GraphFacts) -> None:
     elif values_expr is not None and not is_none(values_expr, values_type):
         return
     for _, _, keyword, kind in args.all("input_values"):
-        if keyword is None or kind.is_star():
-            return
+        if keyword is None or kind.is_star() or keyword in _RESUMES:
+            return  # (a resume option lands here when only the second overload matched)
         given.add(keyword)
-    missing = [r for r in facts.required if r not in given]
+    missing = sorted(r for r in facts.required if r not in given)  # as MissingInputError
     if missing:
         fail(ctx.api, f"run() is missing required input{'s' if len(missing) > 1 else ''} "
              f"{quoted(missing)} (MissingInputError at run time); pass "
@@ -195,10 +217,19 @@ def _first_interrupt(facts: GraphFacts) -> str | None:
     return None
 
 
-def _check_inputs(ctx: MethodContext, facts: GraphFacts, mapped: frozenset[str]) -> None:
-    """Literal keys of ``values`` and the keyword inputs; mapped names take lists."""
+def _check_inputs(
+    ctx: MethodContext, facts: GraphFacts, mapped: frozenset[str], method: str
+) -> dict[str, Type]:
+    """Literal keys of ``values`` and the keyword inputs; mapped names take lists.
+
+    Returns the type of each graph input given (per item for mapped names), for solving
+    generic nodes; only computed when the graph has some.
+    """
     api = ctx.api
     args = CallArgs(ctx)
+    given: dict[str, Type] = {}
+    generic = typed(api, facts).generic
+    options = _options(ctx, method)
 
     def check(key: str, value: Value, where: Context) -> None:
         if key in mapped:
@@ -214,6 +245,8 @@ def _check_inputs(ctx: MethodContext, facts: GraphFacts, mapped: frozenset[str])
                 return
             value = _Items(api, value.expr, value.stored)
         check_input(api, facts, key, value, where)
+        if generic and key in facts.accepted:
+            given[key] = value.shown()
 
     values_expr, _ = args.get("values", 1)
     if isinstance(values_expr, DictExpr):
@@ -232,7 +265,42 @@ def _check_inputs(ctx: MethodContext, facts: GraphFacts, mapped: frozenset[str])
             fail(api, f'"{name}" is a reserved keyword of run()/map(); to pass an input with '
                  "that name, put it in the values dict", expr, KEY)
             continue
+        option = options.get(name)
+        if option is not None:
+            _check_option(api, method, name, Value(api, expr, typ), option, expr)
+            continue
         check(name, Value(api, expr, typ), expr)
+    return given
+
+
+def _options(ctx: MethodContext, method: str) -> dict[str, Type]:
+    """The keyword options of ``method``'s full signature (its first overload).
+
+    A call that matches only the second overload (inputs unpacked with ``**``) passes
+    its options through ``**input_values``, where type checkers no longer see their
+    declared types.
+    """
+    receiver = get_proper_type(ctx.type)
+    sym = receiver.type.get(method) if isinstance(receiver, Instance) else None
+    full = get_proper_type(sym.type) if sym is not None and sym.type is not None else None
+    if isinstance(full, Overloaded):
+        full = full.items[0]
+    if not isinstance(full, CallableType):
+        return {}
+    return {
+        name: t for name, t, kind in zip(full.arg_names, full.arg_types, full.arg_kinds)
+        if name is not None and name != "graph" and not kind.is_star()
+    }
+
+
+def _check_option(
+    api: CheckerPluginInterface, method: str, name: str, value: Value, declared: Type,
+    context: Context,
+) -> None:
+    if not value.fits(declared):
+        fail(api, f'{method}() option "{name}" expects {show(api, declared)}, got '
+             f"{show(api, value.shown())}; to pass an input with that name, put it in the "
+             "values dict", context, VALUE)
 
 
 def _item_type(api: CheckerPluginInterface, value: Type) -> Type | None:
@@ -250,7 +318,7 @@ def _item_type(api: CheckerPluginInterface, value: Type) -> Type | None:
 
 def run_hook(ctx: MethodContext) -> Type:
     """``SyncRunner.run`` / ``AsyncRunner.run``."""
-    enc = Encoder(ctx.api)
+    enc = encoder(ctx.api)
     _, graph_type = CallArgs(ctx).get("graph", 0)
     facts = _facts(graph_type)
     if facts is None:
@@ -260,15 +328,15 @@ def run_hook(ctx: MethodContext) -> Type:
     if not _is_async(ctx) and where is not None:
         fail(ctx.api, f'SyncRunner cannot run this graph: it contains interrupt "{where}"; '
              "only AsyncRunner supports interrupts. Use AsyncRunner", ctx.context, RUNNER)
-    _check_inputs(ctx, facts, frozenset())
+    given = _check_inputs(ctx, facts, frozenset(), "run")
     _check_required(ctx, facts)
-    return _result(ctx, enc, facts)
+    return _result(ctx, enc, _solved_spec(ctx, facts, given))
 
 
 def map_hook(ctx: MethodContext) -> Type:
     """``SyncRunner.map`` / ``AsyncRunner.map``: one run per item of the mapped inputs."""
     api = ctx.api
-    enc = Encoder(api)
+    enc = encoder(api)
     args = CallArgs(ctx)
     _, graph_type = args.get("graph", 0)
     facts = _facts(graph_type)
@@ -287,10 +355,12 @@ def map_hook(ctx: MethodContext) -> Type:
             if name not in facts.accepted:
                 fail(api, f'Cannot map over "{name}": not an input of the graph; it accepts '
                      f"{_accepted_keys(facts)}", over_expr or ctx.context, KEY)
-        _check_inputs(ctx, facts, frozenset(over))
+        spec = _solved_spec(ctx, facts, _check_inputs(ctx, facts, frozenset(over), "map"))
+    else:
+        spec = facts.spec
     handling_expr, handling_type = args.get("error_handling")
     missing = str_value(handling_expr, handling_type) == "continue"
-    return _result(ctx, enc, facts, missing=missing)
+    return _result(ctx, enc, spec, missing=missing)
 
 
 def _key(ctx: MethodContext) -> tuple[str | None, Context]:
@@ -350,7 +420,7 @@ def map_getitem_hook(ctx: MethodContext) -> Type:
         return ctx.default_return_type
     p = get_proper_type(ctx.arg_types[0][0])
     if isinstance(p, Instance) and p.type.fullname == "builtins.int":
-        return Encoder(ctx.api).attach(ctx.default_return_type, facts.spec)
+        return _with_spec(ctx.api, encoder(ctx.api), ctx.default_return_type, facts.spec, False)
     key, where = _key(ctx)
     if key is None:
         return ctx.default_return_type
