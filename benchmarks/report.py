@@ -24,10 +24,17 @@ BASELINE_OF = {
     "sync-events": "sync-off", "sync-progress": "sync-off",
     "async-events": "async-off", "async-progress": "async-off",
 }
+# Durable stores: memory and SQLite beside the stateless flow, PostgreSQL beside one raw
+# INSERT + COMMIT on the same database (its exchange is bound by commits).
+CASE_BASELINE_OF = {
+    ("checkpoint-pause-resume", "memory"): "stateless",
+    ("checkpoint-pause-resume", "sqlite"): "stateless",
+    ("checkpoint-pause-resume", "postgres"): "postgres-commit",
+}
 RUNNER_ORDER = (
     "baseline", "async-baseline", "sync", "async", "sync-off", "sync-edges", "async-off",
-    "async-edges", "memory", "sqlite", "postgres", "sync-events", "sync-progress",
-    "async-events", "async-progress",
+    "async-edges", "stateless", "sqlite-commit", "postgres-commit", "memory", "sqlite",
+    "postgres", "sync-events", "sync-progress", "async-events", "async-progress",
 )
 
 
@@ -64,7 +71,8 @@ def render(rows: dict[tuple[str, str], dict[str, Any]]) -> str:
             if row is None:
                 continue
             nodes = row["nodes"]
-            base = rows.get((case, BASELINE_OF.get(runner, "")))
+            base_runner = CASE_BASELINE_OF.get((case, runner), BASELINE_OF.get(runner, ""))
+            base = rows.get((case, base_runner))
             if base is None:
                 lines.append(
                     f"| {case} | {nodes} | {runner} | {row['mean_us']:.2f} | – | – | – |"

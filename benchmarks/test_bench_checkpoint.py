@@ -1,20 +1,26 @@
-"""Checkpointed pause + resume of the seed's draft -> approval -> finalize graph.
+"""Checkpointed pause + resume of the draft -> approval -> finalize graph, and its baselines.
 
-Three backends side by side in one run: ``MemoryCheckpointer`` (the baseline),
-``SqliteCheckpointer`` on a file (durable: WAL, every superstep committed before the
-next one starts) and ``PostgresCheckpointer`` on the local server. Each exchange uses a
-new ``workflow_id``: the first ``run`` pauses, the second passes only the answer.
+One exchange: the first ``run`` pauses at ``approval``, the second passes only the
+answer and completes; every exchange uses a new ``workflow_id``. Rows, in one run:
 
-``resume`` rows time the resume alone, on workflows paused beforehand (one per round),
-which gives resumes per second of distinct workflows.
+- ``stateless``: the same exchange without a store (pause, then a stateless resume
+  that passes the inputs again): the baseline of ``memory`` and ``sqlite``;
+- ``memory``, ``sqlite`` (a file on disk), ``postgres`` (the local server);
+- ``sqlite-commit`` / ``postgres-commit``: one raw ``INSERT`` committed on the same
+  SQLite file / PostgreSQL database (the driver alone): the baseline of ``postgres``,
+  whose exchange is bound by its commits.
+
+Targets (issue "Durable core"): memory <= 1.5x stateless, SQLite <= 4x stateless,
+PostgreSQL <= 4x one raw INSERT + COMMIT. ``report.py`` prints the ratios.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
+import os
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,25 +30,40 @@ from approval_flow import approval, finalize, generate_draft
 
 from hypergraph_typed import AsyncRunner, Graph
 
-PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
-
-
+PG_DSN = os.environ.get(
+    "HYPERGRAPH_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+)
 GRAPH = Graph([generate_draft, approval, finalize])
 GRAPH.compile()
+PER_ROUND = 20  # exchanges per round, inside one running event loop
+CASE = "checkpoint-pause-resume"
 
 
-def _close(cp: Any) -> None:
-    closing = cp.close()
-    if inspect.isawaitable(closing):
+def _info(benchmark: Any, runner: str) -> None:
+    benchmark.group = "checkpointed pause+resume (per exchange)"
+    benchmark.extra_info.update(case=CASE, runner=runner, nodes=3, per_round=PER_ROUND)
 
-        async def wait() -> None:
-            await closing
 
-        asyncio.run(wait())
+def test_stateless(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+    runner = AsyncRunner()
+
+    async def rounds() -> Any:
+        result: Any = None
+        for _ in range(PER_ROUND):
+            paused = await runner.run(GRAPH, {"prompt": "typed graphs"})
+            assert paused.pause is not None
+            result = await runner.run(
+                GRAPH, {"prompt": "typed graphs", paused.pause.response_key: "approved"}
+            )
+        return result
+
+    _info(benchmark, "stateless")
+    result = benchmark(lambda: loop.run_until_complete(rounds()))
+    assert result["result"] == "Published: approved"
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Any]]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     from hypergraph_typed.checkpointers import MemoryCheckpointer, SqliteCheckpointer
 
     if request.param == "memory":
@@ -51,7 +72,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
     if request.param == "sqlite":
         cp: Any = SqliteCheckpointer(tmp_path / "bench.db")
         yield "sqlite", cp
-        _close(cp)
+        cp.close()
         return
     import psycopg
 
@@ -60,47 +81,66 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
     schema = "hgt_bench_" + secrets.token_hex(4)
     cp = PostgresCheckpointer(PG_DSN, schema=schema)
     yield "postgres", cp
-    _close(cp)
+    cp.close()
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def test_checkpointed_pause_resume(
-    benchmark: Any, backend: tuple[str, Any], loop: asyncio.AbstractEventLoop
+def test_checkpointed(
+    benchmark: Any, store: tuple[str, Any], loop: asyncio.AbstractEventLoop
 ) -> None:
-    name, cp = backend
+    name, cp = store
     runner = AsyncRunner(checkpointer=cp)
     ids = (f"w{i}" for i in itertools.count())
 
-    async def exchange() -> Any:
-        wid = next(ids)
-        await runner.run(GRAPH, {"prompt": "typed graphs"}, workflow_id=wid)
-        return await runner.run(GRAPH, {"decision": "approved"}, workflow_id=wid)
+    async def rounds() -> Any:
+        result: Any = None
+        for _ in range(PER_ROUND):
+            wid = next(ids)
+            await runner.run(GRAPH, {"prompt": "typed graphs"}, workflow_id=wid)
+            result = await runner.run(GRAPH, {"decision": "approved"}, workflow_id=wid)
+        return result
 
-    benchmark.group = "checkpointed pause+resume"
-    benchmark.extra_info.update(case="checkpoint-pause-resume", runner=name, nodes=3)
-    result = benchmark(lambda: loop.run_until_complete(exchange()))
+    _info(benchmark, name)
+    result = benchmark(lambda: loop.run_until_complete(rounds()))
     assert result["result"] == "Published: approved"
+    if name == "postgres":
+        loop.run_until_complete(cp.close())
 
 
-def test_checkpointed_resume_only(
-    benchmark: Any, backend: tuple[str, Any], loop: asyncio.AbstractEventLoop
-) -> None:
-    name, cp = backend
-    runner = AsyncRunner(checkpointer=cp)
-    ids = (f"r{i}" for i in itertools.count())
+def test_sqlite_raw_commit(benchmark: Any, tmp_path: Path) -> None:
+    """One INSERT + COMMIT on a file set up like the store's (WAL, synchronous=NORMAL)."""
+    conn = sqlite3.connect(tmp_path / "raw.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
 
-    def setup() -> tuple[tuple[str], dict[str, Any]]:
-        wid = next(ids)
-        loop.run_until_complete(runner.run(GRAPH, {"prompt": "p"}, workflow_id=wid))
-        return (wid,), {}
+    def rounds() -> int:
+        for _ in range(PER_ROUND):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t (v) VALUES (?)", ("x",))
+            conn.execute("COMMIT")
+        return PER_ROUND
 
-    def resume(wid: str) -> Any:
-        return loop.run_until_complete(
-            runner.run(GRAPH, {"decision": "approved"}, workflow_id=wid)
-        )
+    _info(benchmark, "sqlite-commit")
+    assert benchmark(rounds) == PER_ROUND
+    conn.close()
 
-    benchmark.group = "checkpointed resume (distinct workflows)"
-    benchmark.extra_info.update(case="checkpoint-resume", runner=name, nodes=2)
-    result = benchmark.pedantic(resume, setup=setup, rounds=300, warmup_rounds=20)
-    assert result["result"] == "Published: approved"
+
+def test_postgres_raw_commit(benchmark: Any) -> None:
+    """One INSERT, committed on its own (autocommit, synchronous_commit as configured)."""
+    import psycopg
+
+    table = "hgt_raw_" + secrets.token_hex(4)
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, v TEXT)")
+        try:
+            def rounds() -> int:
+                for _ in range(PER_ROUND):
+                    conn.execute(f"INSERT INTO {table} (v) VALUES (%s)", ("x",))
+                return PER_ROUND
+
+            _info(benchmark, "postgres-commit")
+            assert benchmark(rounds) == PER_ROUND
+        finally:
+            conn.execute(f"DROP TABLE {table}")

@@ -2,14 +2,15 @@
 
 Storage calls only, no runner: what the runtime pays per superstep and per resume.
 
-- ``commit``: ``commit_superstep`` of one superstep (one step record, status update).
-- ``load``: ``load_for_resume`` of a paused run (run row, 2 steps, 1 input).
+- ``commit``: ``commit_run`` of one superstep (one step record, status update).
+- ``load``: ``load_run`` of a paused run (run row, 2 steps, 1 input).
 - ``pause-resume``: the storage calls of a checkpointed pause+resume of a 3-node graph
-  ``write -> review (interrupt) -> publish`` on a fresh workflow: create, 2 commits
-  (pause), load, claim, 2 commits (resume and finish).
-- ``async-inline`` vs ``async-to-thread`` (SQLite): ``commit_superstep_async`` as
-  shipped (SQL run inline on the loop) beside the same call pushed to a worker thread,
-  the measurement behind running SQLite inline.
+  ``write -> review (interrupt) -> publish`` on a fresh workflow, as the runtime makes
+  them: start, 2 commits (the first superstep, then the pause), load, claim, 1 commit
+  (the answered interrupt and the last superstep with the final status).
+- ``async-inline`` vs ``async-to-thread`` (SQLite): ``commit_run_async`` as shipped
+  (SQL run inline on the loop) beside the same call pushed to a worker thread, the
+  measurement behind running SQLite inline.
 
 PostgreSQL needs the local server (127.0.0.1:5432, database ``test``); override with
 ``HYPERGRAPH_TEST_PG_DSN``. Each benchmark asserts what was stored, never a timing.
@@ -29,11 +30,19 @@ import pytest
 
 from hypergraph_typed.checkpointers import (
     MemoryCheckpointer,
+    PauseRecord,
     PostgresCheckpointer,
     SqliteCheckpointer,
     StepRecord,
     StoreCheckpointer,
     WorkflowStatus,
+)
+from hypergraph_typed.checkpointers.protocol import (
+    ClaimRun,
+    CommitRun,
+    Lease,
+    LoadRun,
+    StartRun,
 )
 
 PG_DSN = os.environ.get(
@@ -87,44 +96,58 @@ def _tag(benchmark: object, case: str, backend: str) -> None:
 
 def test_store_commit(benchmark: object, store: StoreCheckpointer) -> None:
     _tag(benchmark, "commit", _kind(store))
-    store.create_run_new("w", graph_name="bench")
+    lease = store.start_run(StartRun("w", graph_name="bench"))
     counter = itertools.count()
 
     def commit() -> None:
+        nonlocal lease
         ss = next(counter)
-        store.commit_superstep(
-            "w", [_step("w", ss, "node", out=ss)], claim=1, status="active", node_count=ss + 1,
-        )
+        lease = store.commit_run(CommitRun(
+            lease, (_step("w", ss, "node", out=ss),), node_count=ss + 1,
+        ))
 
     benchmark(commit)  # type: ignore[operator]
     run = store.get_run("w")
     assert run is not None and run.node_count == next(counter)
 
 
-def test_store_load_for_resume(benchmark: object, store: StoreCheckpointer) -> None:
+def test_store_load_run(benchmark: object, store: StoreCheckpointer) -> None:
     _tag(benchmark, "load", _kind(store))
-    store.create_run_new("w", graph_name="bench", inputs={"prompt": "p"})
-    store.commit_superstep("w", [_step("w", 0, "write", draft="d")], claim=1)
-    store.commit_superstep("w", [_step("w", 1, "review", "paused")], claim=1, status="paused")
-    run, steps, inputs = benchmark(store.load_for_resume, "w")  # type: ignore[operator]
-    assert run is not None and run.status is WorkflowStatus.PAUSED
-    assert [s.node_name for s in steps] == ["write", "review"] and inputs == {"prompt": "p"}
+    lease = store.start_run(StartRun("w", graph_name="bench", inputs={"prompt": "p"}))
+    lease = store.commit_run(CommitRun(lease, (_step("w", 0, "write", draft="d"),)))
+    store.commit_run(CommitRun(
+        lease, (_step("w", 1, "review", "paused"),), status=WorkflowStatus.PAUSED,
+        pause=_PAUSE,
+    ))
+    snap = benchmark(store.load_run, LoadRun("w"))  # type: ignore[operator]
+    assert snap is not None and snap.run.status is WorkflowStatus.PAUSED
+    assert [s.node_name for s in snap.steps] == ["write", "review"]
+    assert snap.inputs == {"prompt": "p"}
+
+
+_PAUSE = PauseRecord(node_name="review", response_keys={"decision": "decision"}, superstep=1,
+                     value="d")
 
 
 def _pause_resume(store: StoreCheckpointer, wid: str) -> None:
-    run = store.create_run_new(
+    lease: Lease = store.start_run(StartRun(
         wid, graph_name="review", config={"graph_struct_hash": "s", "graph_code_hash": "c"},
         inputs={"prompt": "p"},
-    )
-    store.commit_superstep(wid, [_step(wid, 0, "write", draft="d")], claim=run.claim)
-    store.commit_superstep(wid, [_step(wid, 1, "review", "paused")], claim=run.claim,
-                           status="paused", duration_ms=1.0, node_count=2, error_count=0)
-    loaded, _steps, _inputs = store.load_for_resume(wid)
-    assert loaded is not None
-    claim = store.claim_run(wid, loaded.claim)
-    store.commit_superstep(wid, [_step(wid, 2, "review", decision="ok")], claim=claim)
-    store.commit_superstep(wid, [_step(wid, 3, "publish", published="d ok")], claim=claim,
-                           status="completed", duration_ms=1.0, node_count=4, error_count=0)
+    ))
+    lease = store.commit_run(CommitRun(lease, (_step(wid, 0, "write", draft="d"),)))
+    store.commit_run(CommitRun(
+        lease, (_step(wid, 1, "review", "paused"),), status=WorkflowStatus.PAUSED,
+        duration_ms=1.0, node_count=2, error_count=0, pause=_PAUSE, final=True,
+    ))
+    snap = store.load_run(LoadRun(wid))
+    assert snap is not None
+    lease = store.claim_run(ClaimRun(wid, snap.run.epoch, snap.run.version, {"decision": "ok"}))
+    store.commit_run(CommitRun(
+        lease, (_step(wid, 2, "review", decision="ok"), _step(wid, 3, "publish",
+                                                              published="d ok")),
+        status=WorkflowStatus.COMPLETED, duration_ms=1.0, node_count=4, error_count=0,
+        final=True,
+    ))
 
 
 def test_store_pause_resume(benchmark: object, store: StoreCheckpointer) -> None:
@@ -142,16 +165,19 @@ def test_sqlite_async_inline_vs_thread(
 ) -> None:
     _tag(benchmark, "async-commit", f"sqlite-{mode}")
     cp = SqliteCheckpointer(tmp_path / "async.db")
-    cp.create_run_new("w")
+    lease = cp.start_run(StartRun("w"))
     counter = itertools.count()
 
     async def inline() -> None:
+        nonlocal lease
         ss = next(counter)
-        await cp.commit_superstep_async("w", [_step("w", ss, "n", out=ss)], claim=1)
+        lease = await cp.commit_run_async(CommitRun(lease, (_step("w", ss, "n", out=ss),)))
 
     async def to_thread() -> None:
+        nonlocal lease
         ss = next(counter)
-        await asyncio.to_thread(cp.commit_superstep, "w", [_step("w", ss, "n", out=ss)], claim=1)
+        lease = await asyncio.to_thread(
+            cp.commit_run, CommitRun(lease, (_step("w", ss, "n", out=ss),)))
 
     call = inline if mode == "inline" else to_thread
     benchmark(lambda: loop.run_until_complete(call()))  # type: ignore[operator]

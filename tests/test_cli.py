@@ -100,14 +100,15 @@ def test_runs_lists_every_workflow_newest_first(db: Db) -> None:
     out = ok("--db", db.path, "runs")
     assert out.splitlines()[0] == f"5 runs in {db.path}, newest first"
     table = rows(out)
-    assert table[0] == ["id", "status", "graph", "steps", "errors", "duration", "created (UTC)"]
-    got = [(r[0], r[1], r[2], r[3], r[4]) for r in table[1:]]
-    assert got == [
-        ("nested-1", "paused", "pipeline", "2", "0"),
-        ("fragile-1", "failed", "fragile", "1", "1"),
-        ("review-1", "paused", "review", "2", "0"),
-        ("chat-open", "paused", "chat", "11", "0"),
-        ("chat-ended", "completed", "chat", "16", "0"),
+    assert table[0] == ["id", "status", "graph", "steps", "errors", "duration", "created (UTC)",
+                        "waiting for"]
+    got = [(r[0], r[1], r[2], r[3], r[4], r[-1]) for r in table[1:]]
+    assert got == [  # a paused run says which key answers it, from its pause record
+        ("nested-1", "paused", "pipeline", "2", "0", "desk.decision"),
+        ("fragile-1", "failed", "fragile", "1", "1", "-"),
+        ("review-1", "paused", "review", "2", "0", "decision"),
+        ("chat-open", "paused", "chat", "11", "0", "user_input"),
+        ("chat-ended", "completed", "chat", "16", "0", "-"),
     ]
     created = db.cp.get_run("chat-ended").created_at  # type: ignore[union-attr]
     assert table[-1][6] == created.strftime("%Y-%m-%d %H:%M:%S")
@@ -186,7 +187,7 @@ def test_show_a_paused_chat_with_its_pending_question(db: Db) -> None:
         "waiting for input",
         "  node          wait_for_user",
         "  response key  user_input",
-        "  input shown   messages",
+        "  input shown   -",
         '  value         {"role": "user", "content": "Hi"}',
         '                {"role": "assistant", "content": "echo: Hi"}',
         '                {"role": "user", "content": "How are you?"}',
@@ -207,19 +208,20 @@ def test_show_json_has_run_pending_and_state_keys(db: Db) -> None:
         "node_name": "wait_for_user",
         "response_key": "user_input",
         "value": db.cp.state("chat-open")["messages"],
-        "input_name": "messages",
+        "input_name": None,
         "note": None,
     }
     assert data["state_keys"] == list(db.cp.state("chat-open"))
 
 
-def test_show_a_first_pause_whose_answer_key_is_not_known_yet(db: Db) -> None:
+def test_show_a_first_pause_names_its_response_key(db: Db) -> None:
+    """A pause that was never answered still says which key answers it (its record)."""
     data = json.loads(ok("--db", db.path, "show", "review-1", "--json"))
     assert data["pending"]["node_name"] == "approval"
     assert data["pending"]["value"] == "A note on typing"
-    assert data["pending"]["response_key"] is None
+    assert data["pending"]["response_key"] == "decision"
     out = ok("--db", db.path, "show", "review-1")
-    assert "response key  unknown until this interrupt is answered once" in out
+    assert "response key  decision" in out
     assert '  value         "A note on typing"' in out
 
 
@@ -234,12 +236,12 @@ def test_show_a_finished_and_a_failed_run_have_no_question(db: Db) -> None:
 
 def test_show_a_pause_inside_a_nested_graph(db: Db) -> None:
     pending = json.loads(ok("--db", db.path, "show", "nested-1", "--json"))["pending"]
-    # followed through the GraphNode's child run; the inner run got `draft` as an input
+    # the outer run's pause names the nested interrupt and the dotted key that answers it
     assert pending == {
         "node_name": "desk/approval",
-        "response_key": None,
+        "response_key": "desk.decision",
         "value": "A note on nesting",
-        "input_name": "draft",
+        "input_name": None,
         "note": None,
     }
     steps = rows(ok("--db", db.path, "steps", "nested-1"))
@@ -371,7 +373,7 @@ def test_postgres_missing_schema_is_reported_not_created(pg_schema: str) -> None
 def test_postgres_unreachable() -> None:
     err = failure("--dsn", "host=127.0.0.1 port=1 dbname=test user=postgres connect_timeout=5",
                   "runs")
-    assert "cannot connect to PostgreSQL (host=127.0.0.1 port=1 dbname=test user=postgres)" in err
+    assert "cannot connect to PostgreSQL at 127.0.0.1:1/test" in err
     assert "Check that the server is running" in err
 
 

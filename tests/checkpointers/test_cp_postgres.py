@@ -73,7 +73,7 @@ def test_migrates_a_v1_schema(pg_schema: str) -> None:
         assert run.status is WorkflowStatus.PAUSED and (run.epoch, run.version) == (0, 0)
         assert [(x.node_name, x.status) for x in steps] == [("write", StepStatus.COMPLETED)]
         assert cp.state("old-run") == {"draft": "hi"} and inputs == {}
-        lease = cp.claim_run(ClaimRun("old-run", 0))
+        lease = cp.claim_run(ClaimRun("old-run", 0, 0))
         cp.commit_run(CommitRun(lease, (rec("old-run", 1, "review", values={"ok": 1}),),
                                 inputs={"prompt": "p"}))
         assert cp.get_inputs("old-run") == {"prompt": "p"}

@@ -104,7 +104,7 @@ def test_protocol_async_twins(store: StoreCheckpointer) -> None:
         lease = await store.start_run_async(StartRun("w", inputs={"i": 1}))
         snap = await store.load_run_async(LoadRun("w"))
         assert snap is not None and snap.inputs == {"i": 1}
-        lease = await store.claim_run_async(ClaimRun("w", snap.run.version))
+        lease = await store.claim_run_async(ClaimRun("w", snap.run.epoch, snap.run.version))
         lease = await store.commit_run_async(CommitRun(
             lease, (rec("w", 0, "a", values={"x": 1}),), status=WorkflowStatus.COMPLETED,
         ))
@@ -115,7 +115,7 @@ def test_protocol_async_twins(store: StoreCheckpointer) -> None:
         with pytest.raises(ConcurrentRunError):
             await store.commit_run_async(CommitRun(Lease("w", 1, 1)))
         with pytest.raises(ConcurrentRunError):
-            await store.claim_run_async(ClaimRun("w", 1))
+            await store.claim_run_async(ClaimRun("w", 1, 1))
         await store.start_run_async(StartRun("w/0", parent_run_id="w"))
         assert [r.id for r in await store.list_children_async(ListChildren("w"))] == ["w/0"]
         assert await store.count_retries_async(CountRetries("w")) == 0
@@ -128,17 +128,17 @@ def test_protocol_async_twins(store: StoreCheckpointer) -> None:
 
 def test_claim_is_a_compare_and_set_on_the_version_read(store: StoreCheckpointer) -> None:
     start(store, "w")
-    lease = store.claim_run(ClaimRun("w", 1))
+    lease = store.claim_run(ClaimRun("w", 1, 1))
     assert (lease.epoch, lease.version) == (2, 2)
     run = store.get_run("w")
     assert run is not None and (run.epoch, run.version, run.status) == (2, 2, WorkflowStatus.ACTIVE)
     with pytest.raises(ConcurrentRunError) as info:
-        store.claim_run(ClaimRun("w", 1))
+        store.claim_run(ClaimRun("w", 1, 1))
     err = info.value
     assert (err.workflow_id, err.expected_version, err.actual_version, err.epoch) == ("w", 1, 2, 2)
     assert "'w'" in str(err) and "another call" in str(err)
     with pytest.raises(ValueError, match="'ghost'"):
-        store.claim_run(ClaimRun("ghost", 1))
+        store.claim_run(ClaimRun("ghost", 1, 1))
 
 
 def test_a_snapshot_older_than_any_write_cannot_claim(store: StoreCheckpointer) -> None:
@@ -147,14 +147,14 @@ def test_a_snapshot_older_than_any_write_cannot_claim(store: StoreCheckpointer) 
     w.commit([rec("w", 0, "draft", values={"d": 1}), rec("w", 1, "review", status="paused")],
              status="paused", pause=_pause(), final=True)
     x_snap = _snap(store, "w")
-    x = Writer(store, store.claim_run(ClaimRun("w", x_snap.run.version, {"decision": "yes"})))
+    x = Writer(store, store.claim_run(ClaimRun("w", x_snap.run.epoch, x_snap.run.version, {"decision": "yes"})))
     y_snap = _snap(store, "w")  # after X's claim, before X writes anything
     assert y_snap.run.status is WorkflowStatus.ACTIVE
     assert y_snap.run.pause.answer == {"decision": "yes"}
     x.commit([rec("w", 2, "review", values={"decision": "yes"})])
     x.commit([rec("w", 3, "publish", values={"out": "yes"})], status="completed", final=True)
     with pytest.raises(ConcurrentRunError):
-        store.claim_run(ClaimRun("w", y_snap.run.version, {"decision": "no"}))
+        store.claim_run(ClaimRun("w", y_snap.run.epoch, y_snap.run.version, {"decision": "no"}))
     run = store.get_run("w")
     assert run is not None and run.status is WorkflowStatus.COMPLETED
     assert run.pause is not None and run.pause.answer == {"decision": "yes"}
@@ -166,7 +166,7 @@ def test_claim_records_the_answers_on_the_pending_pause(store: StoreCheckpointer
     w.commit(status="paused", pause=_pause(), final=True)
     snap = _snap(store, "w")
     assert snap.run.pause is not None and snap.run.pause.pending
-    store.claim_run(ClaimRun("w", snap.run.version, {"decision": ["a", 1]}))
+    store.claim_run(ClaimRun("w", snap.run.epoch, snap.run.version, {"decision": ["a", 1]}))
     run = store.get_run("w")
     assert run is not None and run.pause is not None
     assert run.pause.answer == {"decision": ["a", 1]} and not run.pause.pending
@@ -175,7 +175,7 @@ def test_claim_records_the_answers_on_the_pending_pause(store: StoreCheckpointer
 def test_stale_lease_commit_writes_nothing(store: StoreCheckpointer) -> None:
     w = start(store, "w", inputs={"a": 1})
     w.commit([rec("w", 0, "a", values={"x": 1})])
-    taken = store.claim_run(ClaimRun("w", w.lease.version))  # someone else resumed it
+    taken = store.claim_run(ClaimRun("w", w.lease.epoch, w.lease.version))  # someone else resumed it
     with pytest.raises(ConcurrentRunError, match="'w'") as info:
         w.commit([rec("w", 1, "b", values={"x": 2})], status="completed", node_count=9,
                  inputs={"a": 2}, pause=_pause())
@@ -225,8 +225,10 @@ def test_concurrent_claims_exactly_one_wins(backend: Backend) -> None:
     handles = [backend.open(), backend.open()]
     start(handles[0], "w")
     for round_ in range(10):
-        version = _snap(handles[0], "w").run.version
-        results = _race(2, lambda i, v=version: handles[i].claim_run(ClaimRun("w", v)))
+        snap = _snap(handles[0], "w")
+        version = snap.run.version
+        results = _race(2, lambda i, e=snap.run.epoch, v=version: handles[i].claim_run(
+            ClaimRun("w", e, v)))
         wins = [v for kind, v in results if kind == "ok"]
         losses = [v for kind, v in results if kind == "err"]
         assert len(wins) == 1 and wins[0].version == version + 1, (round_, results)
@@ -252,9 +254,10 @@ def test_concurrent_starts_exactly_one_wins(backend: Backend) -> None:
 def test_fencing_stops_the_older_writer(backend: Backend) -> None:
     a, b = backend.open(), backend.open()
     start(a, "w")
-    wa = Writer(a, a.claim_run(ClaimRun("w", 1)))
+    wa = Writer(a, a.claim_run(ClaimRun("w", 1, 1)))
     wa.commit([rec("w", 0, "one", values={"v": "a"})])
-    wb = Writer(b, b.claim_run(ClaimRun("w", _snap(b, "w").run.version)))
+    snap_b = _snap(b, "w")
+    wb = Writer(b, b.claim_run(ClaimRun("w", snap_b.run.epoch, snap_b.run.version)))
     with pytest.raises(ConcurrentRunError):
         wa.commit([rec("w", 1, "two", values={"v": "a2"})])
     wb.commit([rec("w", 1, "two", values={"v": "b"})], status="completed")

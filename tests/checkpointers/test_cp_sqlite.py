@@ -172,7 +172,7 @@ def test_migrates_a_v1_database(tmp_path: Path) -> None:
         ]
         assert cp.state("old-run") == {"draft": "hello"} and inputs == {}
         # the new features work on the migrated store
-        lease = cp.claim_run(ClaimRun("old-run", 0))
+        lease = cp.claim_run(ClaimRun("old-run", 0, 0))
         cp.commit_run(CommitRun(lease, (rec("old-run", 2, "review", values={"ok": True}),),
                                 status=WorkflowStatus.COMPLETED, inputs={"prompt": "p"}))
         assert cp.get_inputs("old-run") == {"prompt": "p"}

@@ -248,6 +248,7 @@ class Codec:
             epoch=row[14],
             version=row[15],
             pause=pause,
+            updated_at=None if not row[21] else self.ts_in(row[21]),
         )
 
     def pause_params(self, run_id: str, pause: PauseRecord) -> tuple[Any, ...]:

@@ -156,6 +156,9 @@ class Run:
     epoch: int = 0
     version: int = 0
     pause: PauseRecord | None = None
+    # when the run was last written (a run that is active but no longer written to
+    # is one whose process may have died)
+    updated_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if type(self.status) is not WorkflowStatus:
@@ -181,6 +184,7 @@ class Run:
             "epoch": self.epoch,
             "version": self.version,
             "pause": None if self.pause is None else self.pause.to_dict(),
+            "updated_at": _format.iso(self.updated_at),
         }
 
     def __repr__(self) -> str:

@@ -12,15 +12,16 @@ cannot be stored fails before anything is written.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from hypergraph_typed.checkpointers._codec import Codec, safe_text
+from hypergraph_typed.checkpointers._codec import Codec, StepRow, safe_text
 from hypergraph_typed.checkpointers._records import Run, StepRecord, WorkflowStatus
-from hypergraph_typed.checkpointers._sqltext import SqlText
+from hypergraph_typed.checkpointers._sqltext import STEP_JSON_FIELDS, SqlText
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy
 from hypergraph_typed.checkpointers.protocol import (
     ClaimRun,
@@ -104,6 +105,47 @@ class WriteOp(Generic[T]):
     failure: Callable[[list[Any]], Exception] | None = None
 
 
+_json = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+def _steps_json(rows: list[StepRow]) -> str:
+    """Step rows as the JSON records of ``_sqltext.STEP_JSON_FIELDS`` (bytes as hex)."""
+    out = []
+    for row in rows:
+        blob = row[6]
+        rec = dict(zip(STEP_JSON_FIELDS, row[1:]))
+        rec["outputs"] = None if blob is None else bytes(blob).hex()
+        for ts in ("created_at", "completed_at"):
+            value = rec[ts]
+            rec[ts] = None if value is None else value.isoformat()
+        out.append(rec)
+    return _json(out)
+
+
+def _inputs_json(rows: list[tuple[str, str, bytes]]) -> str:
+    return _json([{"name": name, "value": blob.hex()} for _, name, blob in rows])
+
+
+def _commit(final: bool, policy: CheckpointPolicy) -> str:
+    """``synchronous_commit`` for one statement: only a call's last write (or every write,
+    with ``durability="sync"``) waits for the disk; see ``CommitRun.final``."""
+    return "on" if final or policy.durability == "sync" else "off"
+
+
+def _claim_failure(wid: str, version: int, rows: list[Any]) -> Exception:
+    row = rows[0]
+    if row is None:
+        return unknown_run_error("claim_run", wid)
+    return claim_refused_error(wid, version, int(row[1]), int(row[0]))
+
+
+def _lease_failure(wid: str, lease: Lease, rows: list[Any]) -> Exception:
+    row = rows[0]
+    if row is None:
+        return unknown_run_error("commit_run", wid)
+    return lease_lost_error(wid, lease, int(row[0]), int(row[1]))
+
+
 def _like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -123,23 +165,44 @@ class SqlPlans:
     # --- the protocol -------------------------------------------------------------------
 
     def load_run(self, request: LoadRun) -> ReadOp[RunSnapshot | None]:
+        """The run, its steps and inputs as one snapshot: one UNION statement where each
+        statement is a round trip (PostgreSQL), three reads in one transaction where
+        statements are cheap (SQLite)."""
         wid = request.workflow_id
-        t = self.t
+        c, t = self.c, self.t
+        if not t.dialect.fuses:
+            def three(rows: list[Any]) -> RunSnapshot | None:
+                run_row, step_rows, input_rows = rows
+                if run_row is None:
+                    return None
+                step = c.step
+                return RunSnapshot(
+                    c.run(run_row), tuple(step(r) for r in step_rows), c.inputs(input_rows)
+                )
 
-        def result(rows: list[Any]) -> RunSnapshot | None:
-            run_row, step_rows, input_rows = rows
+            return ReadOp((
+                Stmt(t.select_run, (wid,), Fetch.ONE),
+                Stmt(t.select_steps, (wid,), Fetch.ALL),
+                Stmt(t.select_inputs, (wid,), Fetch.ALL),
+            ), three, snapshot=True)
+
+        def union(rows: list[Any]) -> RunSnapshot | None:
+            run_row = None
+            steps = []
+            inputs = []
+            for row in rows[0]:
+                part = row[0]
+                if part == 0:
+                    run_row = row[1:23]
+                elif part == 1:
+                    steps.append(c.step(row[23:38]))
+                else:
+                    inputs.append(row[38:40])
             if run_row is None:
                 return None
-            step = self.c.step
-            return RunSnapshot(
-                self.c.run(run_row), tuple(step(r) for r in step_rows), self.c.inputs(input_rows)
-            )
+            return RunSnapshot(c.run(run_row), tuple(steps), c.inputs(inputs))
 
-        return ReadOp((
-            Stmt(t.select_run, (wid,), Fetch.ONE),
-            Stmt(t.select_steps, (wid,), Fetch.ALL),
-            Stmt(t.select_inputs, (wid,), Fetch.ALL),
-        ), result, snapshot=True)
+        return ReadOp((Stmt(t.select_snapshot, (wid, wid, wid), Fetch.ALL),), union)
 
     def start_run(
         self, request: StartRun, policy: CheckpointPolicy, now: datetime
@@ -156,6 +219,15 @@ class SqlPlans:
         stmts: list[Stmt] = []
         if policy.ttl is not None:
             stmts.extend(self._purge(policy.ttl, now, wid))
+        if t.dialect.fuses and not request.replace:
+            fused = Stmt(t.start_fused, (
+                wid, WorkflowStatus.ACTIVE.value, *lineage, stamp, stamp,
+                _inputs_json(input_rows), _commit(False, policy),
+            ), Fetch.ONE)
+            return WriteOp(
+                Txn(fused, tuple(stmts)), lambda _: Lease(wid, 1, 1), (),
+                lambda _: run_exists_error(wid),
+            )
         if request.replace:
             guard = Stmt(t.reset_run, (WorkflowStatus.ACTIVE.value, *lineage, stamp, wid))
             stmts += [Stmt(t.delete_steps, (wid,)), Stmt(t.delete_inputs, (wid,))]
@@ -163,6 +235,11 @@ class SqlPlans:
             guard = Stmt(t.insert_run, (wid, WorkflowStatus.ACTIVE.value, *lineage, stamp, stamp))
         if input_rows:
             stmts.append(Stmt(t.upsert_input, input_rows, many=True))
+        if not request.replace:
+            return WriteOp(
+                Txn(guard, tuple(stmts), durable=False), lambda _: Lease(wid, 1, 1), (),
+                lambda _: run_exists_error(wid),
+            )
 
         def failure(rows: list[Any]) -> Exception:
             return run_exists_error(wid) if rows[0] is not None else unknown_run_error(
@@ -174,26 +251,37 @@ class SqlPlans:
             (Stmt(t.select_lease, (wid,), Fetch.ONE),), failure,
         )
 
-    def claim_run(self, request: ClaimRun, now: datetime) -> WriteOp[Lease]:
+    def claim_run(
+        self, request: ClaimRun, policy: CheckpointPolicy, now: datetime
+    ) -> WriteOp[Lease]:
         wid = request.workflow_id
         c, t = self.c, self.t
         stamp = c.ts_out(now, "now")
+        if t.dialect.fuses:
+            if request.answers is None:
+                guard = Stmt(t.claim_fused, (stamp, wid, request.version, _commit(False, policy)),
+                             Fetch.ONE)
+            else:
+                blob = c.answer_blob(wid, request.answers)
+                guard = Stmt(t.claim_answered_fused,
+                             (stamp, blob, wid, request.version, _commit(False, policy)),
+                             Fetch.ONE)
+            return WriteOp(
+                Txn(guard), lambda rows: Lease(wid, int(rows[0][1]), int(rows[0][2])),
+                (Stmt(t.select_lease, (wid,), Fetch.ONE),),
+                lambda rows: _claim_failure(wid, request.version, rows),
+            )
         if request.answers is None:
             guard = Stmt(t.claim_run, (stamp, wid, request.version))
         else:
             blob = c.answer_blob(wid, request.answers)
             guard = Stmt(t.claim_run_answered, (stamp, blob, wid, request.version))
-
-        def failure(rows: list[Any]) -> Exception:
-            row = rows[0]
-            if row is None:
-                return unknown_run_error("claim_run", wid)
-            return claim_refused_error(wid, request.version, int(row[1]), int(row[0]))
-
+        # the version matched, so the epoch is the one read with it: both move on by one
+        claimed = Lease(wid, request.epoch + 1, request.version + 1)
         return WriteOp(
-            Txn(guard, (), (Stmt(t.select_lease, (wid,), Fetch.ONE),), durable=False),
-            lambda rows: Lease(wid, int(rows[0][0]), int(rows[0][1])),
-            (Stmt(t.select_lease, (wid,), Fetch.ONE),), failure,
+            Txn(guard, durable=False), lambda _: claimed,
+            (Stmt(t.select_lease, (wid,), Fetch.ONE),),
+            lambda rows: _claim_failure(wid, request.version, rows),
         )
 
     def commit_run(
@@ -209,29 +297,35 @@ class SqlPlans:
             request.status, request.duration_ms, request.node_count, request.error_count, now
         )
         fence = (wid, lease.epoch, lease.version)
+        pause = () if request.pause is None else c.pause_params(wid, request.pause)
+        retain = self._retain(policy, wid, [r[2] for r in rows]) if rows else []
+        if t.dialect.fuses:
+            guard = Stmt(
+                t.commit_fused if request.pause is None else t.commit_paused_fused,
+                (*status, *pause, *fence, _steps_json(rows), _inputs_json(input_rows),
+                 _commit(request.final, policy)),
+                Fetch.ONE,
+            )
+            return WriteOp(
+                Txn(guard, tuple(retain)), lambda _: Lease(wid, lease.epoch, lease.version + 1),
+                (Stmt(t.select_lease, (wid,), Fetch.ONE),),
+                lambda found: _lease_failure(wid, lease, found),
+            )
         if request.pause is None:
             guard = Stmt(t.commit_run, (*status, *fence))
         else:
-            pause = c.pause_params(wid, request.pause)
             guard = Stmt(t.commit_run_paused, (*status, *pause, *fence))
         stmts: list[Stmt] = []
         if rows:
             stmts.append(Stmt(t.upsert_step, rows, many=True))
         if input_rows:
             stmts.append(Stmt(t.upsert_input, input_rows, many=True))
-        if rows and policy.retention != "full":
-            stmts.extend(self._retain(policy, wid, [r[2] for r in rows]))
-
-        def failure(found: list[Any]) -> Exception:
-            row = found[0]
-            if row is None:
-                return unknown_run_error("commit_run", wid)
-            return lease_lost_error(wid, lease, int(row[0]), int(row[1]))
-
+        stmts.extend(retain)
         next_lease = Lease(wid, lease.epoch, lease.version + 1)
         return WriteOp(
             Txn(guard, tuple(stmts), durable=request.final), lambda _: next_lease,
-            (Stmt(t.select_lease, (wid,), Fetch.ONE),), failure,
+            (Stmt(t.select_lease, (wid,), Fetch.ONE),),
+            lambda found: _lease_failure(wid, lease, found),
         )
 
     def list_children(self, parent_run_id: str) -> ReadOp[list[Run]]:

@@ -9,8 +9,9 @@ backend has a real async driver.
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from hypergraph_typed.checkpointers._records import Run, StepRecord, WorkflowStatus, utcnow
@@ -59,6 +60,22 @@ class SqlCheckpointer(StoreCheckpointer):
             )
         self.serializer: Serializer = serializer if serializer is not None else JsonSerializer()
         self._clock: Callable[[], datetime] = utcnow
+        self._purged_at: datetime | None = None
+
+    def _policy_now(self) -> tuple[CheckpointPolicy, datetime]:
+        """The policy for this write and the time: with ``ttl``, expired runs are purged
+        by a write at most every ``ttl / 10`` (and every minute at most), since finding
+        them reads the whole runs table."""
+        now = self._clock()
+        policy = self.policy
+        ttl = policy.ttl
+        if ttl is None:
+            return policy, now
+        last = self._purged_at
+        if last is not None and now - last < min(ttl / 10, timedelta(minutes=1)):
+            return dataclasses.replace(policy, ttl=None), now
+        self._purged_at = now
+        return policy, now
 
     # --- executors each backend provides --------------------------------------------------
 
@@ -106,10 +123,10 @@ class SqlCheckpointer(StoreCheckpointer):
         return self._read(self._plans.load_run(request))
 
     def start_run(self, request: StartRun) -> Lease:
-        return self._write(self._plans.start_run(request, self.policy, self._clock()))
+        return self._write(self._plans.start_run(request, *self._policy_now()))
 
     def claim_run(self, request: ClaimRun) -> Lease:
-        return self._write(self._plans.claim_run(request, self._clock()))
+        return self._write(self._plans.claim_run(request, self.policy, self._clock()))
 
     def commit_run(self, request: CommitRun) -> Lease:
         return self._write(self._plans.commit_run(request, self.policy, self._clock()))
@@ -121,10 +138,10 @@ class SqlCheckpointer(StoreCheckpointer):
         return await self._aread(self._plans.load_run(request))
 
     async def start_run_async(self, request: StartRun) -> Lease:
-        return await self._awrite(self._plans.start_run(request, self.policy, self._clock()))
+        return await self._awrite(self._plans.start_run(request, *self._policy_now()))
 
     async def claim_run_async(self, request: ClaimRun) -> Lease:
-        return await self._awrite(self._plans.claim_run(request, self._clock()))
+        return await self._awrite(self._plans.claim_run(request, self.policy, self._clock()))
 
     async def commit_run_async(self, request: CommitRun) -> Lease:
         return await self._awrite(self._plans.commit_run(request, self.policy, self._clock()))
@@ -150,7 +167,9 @@ class SqlCheckpointer(StoreCheckpointer):
     def _query_runs(self, *, status: WorkflowStatus | None, graph_name: str | None,
                     since: datetime | None, parent_run_id: ParentFilter,
                     limit: int | None) -> list[Run]:
-        self.purge_expired()
+        policy, now = self._policy_now()
+        if policy.ttl is not None:
+            self._write(self._plans.purge(policy.ttl, now))
         return self._read(self._plans.query_runs(
             status=status, graph_name=graph_name, since=since, parent_run_id=parent_run_id,
             limit=limit,
@@ -186,10 +205,10 @@ class SqlCheckpointer(StoreCheckpointer):
         lineage = dict(graph_name=graph_name, parent_run_id=parent_run_id,
                        forked_from=forked_from, fork_superstep=fork_superstep,
                        retry_of=retry_of, retry_index=retry_index, config=config)
-        return self._write(self._plans.create_run(run_id, lineage, self.policy, self._clock()))
+        return self._write(self._plans.create_run(run_id, lineage, *self._policy_now()))
 
     def save_step_sync(self, record: StepRecord) -> None:
-        self._write(self._plans.save_step(record, self.policy, self._clock()))
+        self._write(self._plans.save_step(record, *self._policy_now()))
 
     def update_run_status_sync(
         self,
@@ -202,7 +221,7 @@ class SqlCheckpointer(StoreCheckpointer):
     ) -> None:
         self._write(self._plans.update_status(
             run_id, workflow_status(status), duration_ms, node_count, error_count,
-            self.policy, self._clock(),
+            *self._policy_now(),
         ))
 
     def purge_expired(self) -> int:
@@ -214,7 +233,7 @@ class SqlCheckpointer(StoreCheckpointer):
     # --- async twins ----------------------------------------------------------------------
 
     async def save_step(self, record: StepRecord) -> None:
-        await self._awrite(self._plans.save_step(record, self.policy, self._clock()))
+        await self._awrite(self._plans.save_step(record, *self._policy_now()))
 
     async def create_run(
         self,
@@ -231,9 +250,7 @@ class SqlCheckpointer(StoreCheckpointer):
         lineage = dict(graph_name=graph_name, parent_run_id=parent_run_id,
                        forked_from=forked_from, fork_superstep=fork_superstep,
                        retry_of=retry_of, retry_index=retry_index, config=config)
-        return await self._awrite(
-            self._plans.create_run(run_id, lineage, self.policy, self._clock())
-        )
+        return await self._awrite(self._plans.create_run(run_id, lineage, *self._policy_now()))
 
     async def update_run_status(
         self,
@@ -246,7 +263,7 @@ class SqlCheckpointer(StoreCheckpointer):
     ) -> None:
         await self._awrite(self._plans.update_status(
             run_id, workflow_status(status), duration_ms, node_count, error_count,
-            self.policy, self._clock(),
+            *self._policy_now(),
         ))
 
     async def get_steps(self, run_id: str, *, superstep: int | None = None) -> list[StepRecord]:
@@ -259,9 +276,9 @@ class SqlCheckpointer(StoreCheckpointer):
     async def _query_runs_async(self, *, status: WorkflowStatus | None, graph_name: str | None,
                                 since: datetime | None, parent_run_id: ParentFilter,
                                 limit: int | None) -> list[Run]:
-        ttl = self.policy.ttl
-        if ttl is not None:
-            await self._awrite(self._plans.purge(ttl, self._clock()))
+        policy, now = self._policy_now()
+        if policy.ttl is not None:
+            await self._awrite(self._plans.purge(policy.ttl, now))
         return await self._aread(self._plans.query_runs(
             status=status, graph_name=graph_name, since=since, parent_run_id=parent_run_id,
             limit=limit,

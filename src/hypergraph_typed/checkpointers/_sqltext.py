@@ -13,7 +13,7 @@ import attrs
 RUN_COLS = (
     "id, status, graph_name, duration_ms, node_count, error_count, parent_run_id, "
     "forked_from, fork_superstep, retry_of, retry_index, config, created_at, completed_at, "
-    "epoch, version, pause_node, pause_keys, pause_superstep, pause_value, answer"
+    "epoch, version, pause_node, pause_keys, pause_superstep, pause_value, answer, updated_at"
 )
 STEP_COLS = (
     "run_id, superstep, node_name, step_index, status, input_versions, outputs, duration_ms, "
@@ -41,6 +41,36 @@ _SET_PAUSE = (
 )
 
 
+# PostgreSQL types of the snapshot's columns: a UNION needs the NULLs that pad each part
+# typed, or it cannot match the parts' columns.
+_RUN_TYPES = (
+    "text text text float8 int int text text int text int text timestamptz timestamptz "
+    "int int text text int bytea bytea timestamptz"
+).split()
+_STEP_TYPES = (
+    "text int text int text text bytea float8 bool text text text timestamptz timestamptz text"
+).split()
+_INPUT_TYPES = ["text", "bytea"]
+_ORDER_TYPES = ["timestamptz", "timestamptz", "bigint"]
+
+
+def _snapshot_sql(typed: bool) -> str:
+    def nulls(types: list[str]) -> str:
+        return ", ".join(f"NULL::{t}" if typed else "NULL" for t in types)
+
+    order = 2 + len(_RUN_TYPES) + len(_STEP_TYPES) + len(_INPUT_TYPES)
+    return (
+        f"SELECT * FROM ("
+        f"SELECT 0 AS part, {RUN_COLS}, {nulls(_STEP_TYPES)}, {nulls(_INPUT_TYPES)}, "
+        f"{nulls(_ORDER_TYPES)} FROM {{runs}} WHERE id = ? "
+        f"UNION ALL SELECT 1, {nulls(_RUN_TYPES)}, {STEP_COLS}, {nulls(_INPUT_TYPES)}, "
+        f"COALESCE(completed_at, created_at), created_at, seq FROM {{steps}} WHERE run_id = ? "
+        f"UNION ALL SELECT 2, {nulls(_RUN_TYPES)}, {nulls(_STEP_TYPES)}, name, value, "
+        f"{nulls(_ORDER_TYPES)} FROM {{inputs}} WHERE run_id = ?"
+        f") AS snapshot ORDER BY 1, {order}, {order + 1}, {order + 2}"
+    )
+
+
 @attrs.frozen
 class Dialect:
     """What differs between the SQL backends in the statements they share."""
@@ -53,12 +83,27 @@ class Dialect:
     # SQLite's driver checks the row count; PostgreSQL's pipeline cannot wait for it, so
     # the guard is wrapped to raise division_by_zero inside the server when no row changed.
     guard_in_sql: bool
+    # Whether a write operation is one statement (data-modifying CTEs, arrays for the
+    # rows): on a network round trip per statement that is what makes a write cheap.
+    fuses: bool = False
 
 
 SQLITE = Dialect(name="sqlite", placeholder="?", like="LIKE", run_order="rowid",
                  guard_in_sql=False)
 POSTGRES = Dialect(name="postgres", placeholder="%s", like="ILIKE", run_order="seq",
-                   guard_in_sql=True)
+                   guard_in_sql=True, fuses=True)
+
+# The columns of a step row after run_id, with their PostgreSQL types: one JSON document
+# carries the rows of a commit into a single INSERT (jsonb_to_recordset), which costs the
+# driver one text parameter instead of one array per column.
+_STEP_RECORD = (
+    ("superstep", "int"), ("node_name", "text"), ("step_index", "int"), ("status", "text"),
+    ("input_versions", "text"), ("outputs", "text"), ("duration_ms", "float8"),
+    ("cached", "bool"), ("decision", "text"), ("error", "text"), ("node_type", "text"),
+    ("created_at", "timestamptz"), ("completed_at", "timestamptz"), ("child_run_id", "text"),
+)
+STEP_JSON_FIELDS = tuple(name for name, _ in _STEP_RECORD)
+
 
 
 class SqlText:
@@ -67,6 +112,7 @@ class SqlText:
     def __init__(self, dialect: Dialect, prefix: str = "") -> None:
         self.dialect = dialect
         self.tables = {
+            "prefix": prefix,
             "runs": f"{prefix}runs",
             "steps": f"{prefix}steps",
             "inputs": f"{prefix}run_inputs",
@@ -84,6 +130,9 @@ class SqlText:
             f"ORDER BY {_STEP_ORDER}"
         )
         self.select_inputs = r("SELECT name, value FROM {inputs} WHERE run_id = ?")
+        # The run, its steps (in order) and its inputs in ONE statement, so the three
+        # are one consistent snapshot without an explicit transaction.
+        self.select_snapshot = r(_snapshot_sql(typed=dialect.name == "postgres"))
         self.select_children = r(
             f"SELECT {RUN_COLS} FROM {{runs}} WHERE parent_run_id = ? "
             f"ORDER BY created_at, {dialect.run_order}"
@@ -103,6 +152,7 @@ class SqlText:
             "epoch = epoch + 1, version = version + 1"
         )
         self.claim_run = g(_claim + " WHERE id = ? AND version = ?")
+        self._claim = _claim
         self.claim_run_answered = g(_claim + ", answer = ? WHERE id = ? AND version = ?")
         _fence = " WHERE id = ? AND epoch = ? AND version = ?"
         self.commit_run = g(f"UPDATE {{runs}} SET {_SET_STATUS}{_fence}")
@@ -153,6 +203,55 @@ class SqlText:
         self.counts = r("SELECT (SELECT COUNT(*) FROM {runs}), (SELECT COUNT(*) FROM {steps})")
         self.select_version = r("SELECT value FROM {meta} WHERE key = 'schema_version'")
         self.set_version = r("UPDATE {meta} SET value = ? WHERE key = 'schema_version'")
+
+        if dialect.fuses:
+            self._render_fused(_claim)
+
+    def _render_fused(self, claim: str) -> None:
+        """PostgreSQL: each protocol write as one statement (see ``Dialect.fuses``).
+
+        A data-modifying CTE ``g`` makes the guarded change; the rows to add come in as
+        one JSON document each (``jsonb_to_recordset``) and are written only ``FROM g``, so nothing is written when
+        the guard changed no row; the final ``1 / COUNT(*)`` then fails the statement.
+        ``set_config`` picks synchronous or asynchronous commit for this statement.
+        """
+        r = self.render
+        commit = "set_config('synchronous_commit', ?, true)"
+        inputs = (
+            "INSERT INTO {inputs} (run_id, name, value) "
+            "SELECT g.id, t.name, decode(t.value, 'hex') "
+            "FROM g, jsonb_to_recordset(?::jsonb) AS t(name text, value text) "
+            "ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value"
+        )
+        self.start_fused = r(
+            f"WITH g AS (INSERT INTO {{runs}} {_NEW_RUN} ON CONFLICT (id) DO NOTHING "
+            f"RETURNING id), inp AS ({inputs}) SELECT 1 / COUNT(*), {commit} FROM g"
+        )
+        self.claim_fused = r(
+            f"WITH g AS ({claim} WHERE id = ? AND version = ? RETURNING epoch, version) "
+            f"SELECT 1 / COUNT(*), MAX(epoch), MAX(version), {commit} FROM g"
+        )
+        self.claim_answered_fused = r(
+            f"WITH g AS ({claim}, answer = ? WHERE id = ? AND version = ? "
+            f"RETURNING epoch, version) "
+            f"SELECT 1 / COUNT(*), MAX(epoch), MAX(version), {commit} FROM g"
+        )
+        record = ", ".join(f"{name} {kind}" for name, kind in _STEP_RECORD)
+        values = ", ".join(
+            "decode(t.outputs, 'hex')" if name == "outputs" else f"t.{name}"
+            for name, _ in _STEP_RECORD
+        )
+        steps = (
+            f"INSERT INTO {{steps}} ({STEP_COLS}) SELECT g.id, {values} FROM g, "
+            f"jsonb_to_recordset(?::jsonb) AS t({record}) "
+            f"ON CONFLICT (run_id, superstep, node_name) DO UPDATE SET {_STEP_UPDATE}"
+        )
+        fence = " WHERE id = ? AND epoch = ? AND version = ? RETURNING id"
+        tail = f"st AS ({steps}), inp AS ({inputs}) SELECT 1 / COUNT(*), {commit} FROM g"
+        self.commit_fused = r(f"WITH g AS (UPDATE {{runs}} SET {_SET_STATUS}{fence}), {tail}")
+        self.commit_paused_fused = r(
+            f"WITH g AS (UPDATE {{runs}} SET {_SET_STATUS}, {_SET_PAUSE}{fence}), {tail}"
+        )
 
     def guard(self, sql: str) -> str:
         """A write that must change exactly one row; see ``Dialect.guard_in_sql``."""

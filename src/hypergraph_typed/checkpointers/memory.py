@@ -214,7 +214,7 @@ class _Entry:
                 status=self.status, duration_ms=self.duration_ms, node_count=self.node_count,
                 error_count=self.error_count, created_at=self.created_at,
                 completed_at=self.completed_at, epoch=self.epoch, version=self.version,
-                pause=self.pause, **self.lineage,
+                pause=self.pause, updated_at=self.updated_at, **self.lineage,
             )
         return run
 

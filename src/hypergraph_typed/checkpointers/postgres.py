@@ -148,9 +148,11 @@ class PostgresCheckpointer(SqlCheckpointer):
     def _connect_kwargs(self) -> dict[str, Any]:
         return {
             "autocommit": True,
-            # No server-side prepared statements: psycopg's cache of them goes out of step
-            # with the server when a pipelined transaction is aborted (a lost race).
-            "prepare_threshold": None,
+            # Every statement is prepared on first use (planning a fused write or the
+            # snapshot costs more than running it); a connection whose pipeline was
+            # aborted is closed (see _end_aborted), as psycopg's cache of prepared
+            # statements can then be out of step with the server.
+            "prepare_threshold": 0,
             "application_name": f"hypergraph_typed:{self.schema}",
             "connect_timeout": max(1, round(self.connect_timeout)),
             "options": f"-c statement_timeout={int(self.statement_timeout * 1000)}",
@@ -246,15 +248,18 @@ class PostgresCheckpointer(SqlCheckpointer):
     def _txn(self, txn: Txn) -> list[Any]:
         import psycopg
 
+        guard = txn.guard
         try:
             with self._connection() as conn:
+                if guard is not None and not txn.stmts and not txn.reads:
+                    # one statement is its own transaction: one round trip
+                    return [_fetch(conn.execute(guard.sql, guard.params), guard.fetch)]
                 try:
                     with conn.pipeline():  # everything below goes in one round trip
                         conn.execute("BEGIN")
                         if not txn.durable and self.policy.durability != "sync":
                             conn.execute("SET LOCAL synchronous_commit TO OFF")
-                        if txn.guard is not None:
-                            conn.execute(txn.guard.sql, txn.guard.params)
+                        first = None if guard is None else conn.execute(guard.sql, guard.params)
                         for stmt in txn.stmts:
                             cur = conn.cursor()
                             if stmt.many:
@@ -266,7 +271,10 @@ class PostgresCheckpointer(SqlCheckpointer):
                 except psycopg.Error:
                     _end_aborted(conn)
                     raise
-                return [_fetch(cur, fetch) for cur, fetch in reads]
+                results = [_fetch(cur, fetch) for cur, fetch in reads]
+                if first is not None and guard is not None and guard.fetch is not Fetch.NONE:
+                    results.insert(0, _fetch(first, guard.fetch))
+                return results
         except psycopg.errors.DivisionByZero:
             raise _sqlplans.GuardFailed from None
         except psycopg.OperationalError as exc:
@@ -304,28 +312,37 @@ class PostgresCheckpointer(SqlCheckpointer):
     async def _atxn(self, txn: Txn) -> list[Any]:
         import psycopg
 
+        guard = txn.guard
         try:
             async with self._aconnection() as conn:
+                if guard is not None and not txn.stmts and not txn.reads:
+                    cur = await conn.execute(guard.sql, guard.params)
+                    return [await _afetch(cur, guard.fetch)]
                 try:
                     async with conn.pipeline():
                         await conn.execute("BEGIN")
                         if not txn.durable and self.policy.durability != "sync":
                             await conn.execute("SET LOCAL synchronous_commit TO OFF")
-                        if txn.guard is not None:
-                            await conn.execute(txn.guard.sql, txn.guard.params)
+                        first = (
+                            None if guard is None
+                            else await conn.execute(guard.sql, guard.params)
+                        )
                         for stmt in txn.stmts:
-                            cur = conn.cursor()
+                            acur = conn.cursor()
                             if stmt.many:
-                                await cur.executemany(stmt.sql, stmt.params)
+                                await acur.executemany(stmt.sql, stmt.params)
                             else:
-                                await cur.execute(stmt.sql, stmt.params)
+                                await acur.execute(stmt.sql, stmt.params)
                         reads = [(await conn.execute(s.sql, s.params), s.fetch)
                                  for s in txn.reads]
                         await conn.execute("COMMIT")
                 except psycopg.Error:
                     await _aend_aborted(conn)
                     raise
-                return [await _afetch(cur, fetch) for cur, fetch in reads]
+                results = [await _afetch(c, fetch) for c, fetch in reads]
+                if first is not None and guard is not None and guard.fetch is not Fetch.NONE:
+                    results.insert(0, await _afetch(first, guard.fetch))
+                return results
         except psycopg.errors.DivisionByZero:
             raise _sqlplans.GuardFailed from None
         except psycopg.OperationalError as exc:
@@ -389,19 +406,15 @@ class PostgresCheckpointer(SqlCheckpointer):
 
 
 def _end_aborted(conn: psycopg.Connection[Any]) -> None:
-    """After a failed pipeline, roll back the transaction it left open (if the
-    connection still works), so the connection goes back to the pool clean."""
-    from psycopg.pq import TransactionStatus
-
-    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
-        conn.execute("ROLLBACK")
+    """After a failed pipeline: close the connection (its pool replaces it). An aborted
+    pipeline can leave psycopg's prepared-statement cache out of step with the server,
+    and the transaction open; neither may reach the next operation."""
+    conn.close()
 
 
 async def _aend_aborted(conn: psycopg.AsyncConnection[Any]) -> None:
-    from psycopg.pq import TransactionStatus
-
-    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
-        await conn.execute("ROLLBACK")
+    """See ``_end_aborted``."""
+    await conn.close()
 
 
 def _describe(dsn: str) -> str:

@@ -107,6 +107,9 @@ class StartRun(StoreRequest[Lease]):
 class ClaimRun(StoreRequest[Lease]):
     """Take over a run for a resume: compare-and-set on the ``version`` the caller read.
 
+    ``epoch`` is the epoch read together with that version (a store that matched the
+    version knows the epoch without reading it again).
+
     Anything written since the snapshot (another claim, a step, a status) makes the claim
     fail with ``ConcurrentRunError``, so two resumers can never both proceed. The run
     becomes ACTIVE under the next epoch; ``answers`` are recorded on its pending pause in
@@ -114,6 +117,8 @@ class ClaimRun(StoreRequest[Lease]):
     """
 
     workflow_id: str
+    # the epoch and version the caller read (the claim moves both on by one)
+    epoch: int
     version: int
     answers: Mapping[str, Any] | None = None
 

@@ -68,7 +68,10 @@ def _retry_busy(action: Callable[[], T]) -> T:
 
 def _execute(cur: sqlite3.Cursor, stmt: Stmt) -> Any:
     if stmt.many:
-        cur.executemany(stmt.sql, stmt.params)
+        if len(stmt.params) == 1:
+            cur.execute(stmt.sql, stmt.params[0])
+        else:
+            cur.executemany(stmt.sql, stmt.params)
         return None
     cur.execute(stmt.sql, stmt.params)
     fetch = stmt.fetch

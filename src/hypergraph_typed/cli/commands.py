@@ -31,10 +31,11 @@ def runs(
     noun = which if len(table) != 1 else which[:-1]
     rows = [
         (r.id, r.status.value, r.graph_name or "-", str(r.node_count), str(r.error_count),
-         text.duration(r.duration_ms), text.timestamp(r.created_at))
+         text.duration(r.duration_ms), text.timestamp(r.created_at), _waits_for(r))
         for r in table
     ]
-    columns = ("id", "status", "graph", "steps", "errors", "duration", "created (UTC)")
+    columns = ("id", "status", "graph", "steps", "errors", "duration", "created (UTC)",
+               "waiting for")
     title = f"{len(rows)} {noun} in {source.label}, newest first"
     if limit is not None and len(rows) == limit:
         title += f" (showing the first {limit}; raise --limit for more)"
@@ -42,6 +43,14 @@ def runs(
         [Table(title, columns, rows, empty=f"no {which} yet")],
         {"runs": [r.to_dict() for r in table]},
     )
+
+
+def _waits_for(run: Run) -> str:
+    """The key a paused run's answer goes under (its pause record), else ``-``."""
+    pause = run.pause
+    if run.status is not WorkflowStatus.PAUSED or pause is None or not pause.pending:
+        return "-"
+    return ", ".join(pause.response_keys.values())
 
 
 def steps(source: Source, workflow_id: str) -> Output:

@@ -1,6 +1,8 @@
-"""What a paused workflow is waiting for, read back from its step records.
+"""What a paused workflow is waiting for.
 
-The store keeps no separate "pause" row: the pause is the ``paused`` record of an
+A run records its pause (``Run.pause``): the interrupt's node path, the key each answer
+goes under, and the value it showed. Stores written before pause records existed are
+read the old way, from the step records: the pause is the ``paused`` record of an
 interrupt in the last superstep. Its value (what the user was shown) is the interrupt's
 first input, whose current value is in the run's state (or, for a value the run was
 given rather than computed, among its stored inputs). The response key is the
@@ -49,6 +51,18 @@ class PendingQuestion:
 
 def find_pending(store: StoreCheckpointer, run_id: str, depth: int = 0) -> PendingQuestion | None:
     """The pending question of a paused run, or ``None`` if no interrupt is waiting."""
+    run = store.get_run(run_id)
+    if run is not None and run.pause is not None:
+        pause = run.pause
+        if not pause.pending:
+            return None
+        shown = next(iter(pause.values), None) if pause.values else None
+        return PendingQuestion(pause.node_name, pause.response_key, pause.value, shown)
+    return _from_steps(store, run_id, depth)
+
+
+def _from_steps(store: StoreCheckpointer, run_id: str, depth: int) -> PendingQuestion | None:
+    """Stores without pause records: infer the question from the paused step records."""
     steps = list(store.steps(run_id))
     if not steps or depth > MAX_DEPTH:
         return None
@@ -59,7 +73,7 @@ def find_pending(store: StoreCheckpointer, run_id: str, depth: int = 0) -> Pendi
             return _question(store, run_id, record, steps)
     for record in paused:
         if record.child_run_id is not None:
-            inner = find_pending(store, record.child_run_id, depth + 1)
+            inner = _from_steps(store, record.child_run_id, depth + 1)
             if inner is not None:
                 return inner.nested_in(record.node_name)
     for record in paused:

@@ -82,9 +82,13 @@ def open_postgres(dsn: str, schema: str | None) -> Source:
         store = PostgresCheckpointer(dsn, schema=schema)
     except ValueError as exc:
         raise CliError(f"--schema: {exc}") from exc
-    where = describe_dsn(dsn)
+    where = store.location
+    options_given = _options(dsn)
+    timeout: dict[str, Any] = {} if "connect_timeout" in options_given else {
+        "connect_timeout": max(1, round(store.connect_timeout))
+    }
     try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        with psycopg.connect(dsn, autocommit=True, **timeout) as conn:
             tables = conn.execute(
                 "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = %s", (schema,)
             ).fetchone()
@@ -92,8 +96,8 @@ def open_postgres(dsn: str, schema: str | None) -> Source:
         detail = " ".join(str(exc).split()).rstrip(".")
         detail += "" if detail.endswith("?") else "."
         raise CliError(
-            f"cannot connect to PostgreSQL ({where}): {detail} Check that the server is "
-            "running and that --dsn is right."
+            f"cannot connect to PostgreSQL at {where}: {detail} Check that the server is "
+            "running there and that --dsn is right."
         ) from exc
     if not tables or not tables[0]:
         raise CliError(
@@ -106,13 +110,19 @@ def open_postgres(dsn: str, schema: str | None) -> Source:
     return Source(store, label=f"PostgreSQL schema {schema!r} ({where})", options=options)
 
 
-def describe_dsn(dsn: str) -> str:
-    """``host=... dbname=...`` without the password, for error messages."""
+def _options(dsn: str) -> dict[str, Any]:
     from psycopg.conninfo import conninfo_to_dict
 
     try:
-        parts: dict[str, Any] = conninfo_to_dict(dsn)
+        return dict(conninfo_to_dict(dsn))
     except Exception:
+        return {}
+
+
+def describe_dsn(dsn: str) -> str:
+    """``host=... dbname=...`` without the password, for error messages."""
+    parts = _options(dsn)
+    if not parts:
         return "an unparsable DSN"
     shown = [f"{k}={parts[k]}" for k in ("host", "port", "dbname", "user") if k in parts]
     return " ".join(shown) or "default connection settings"

@@ -26,8 +26,9 @@ flows yield; the runner's driver sends them. The rules, in the order a call meet
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import attrs
@@ -69,6 +70,10 @@ from hypergraph_typed.runtime.restore import override, restore
 from hypergraph_typed.runtime.results import PauseInfo, RunStatus
 from hypergraph_typed.runtime.scheduler import Scheduler
 from hypergraph_typed.runtime.typecheck import check_prepared
+
+# A repeated answer takes over an active run once it has not been written for this long
+# (its process is then taken for dead); see ``_check_not_running``.
+STALE_AFTER = timedelta(seconds=30)
 
 _WORKFLOW_STATUS = {
     RunStatus.COMPLETED: WorkflowStatus.COMPLETED,
@@ -257,6 +262,9 @@ def start(
         checkpoint = checkpoint_of(source, retry_index=index)
         src_inputs = source.inputs
     elif checkpoint is None:
+        begun = yield from _start_if_new(plan, merged, wid, policy)
+        if begun is not None:
+            return begun
         snap = yield LoadRun(wid)
         if snap is not None and override_workflow:
             src_inputs = snap.inputs
@@ -293,6 +301,33 @@ def start_child(
     return (yield from resume(plan, snap, claim_answers, feed, policy))
 
 
+def _start_if_new(
+    plan: ExecutionPlan, merged: dict[str, Any], wid: str, policy: CheckpointPolicy,
+) -> Flow[Begin | None]:
+    """A call that passes graph inputs most likely starts a new workflow: try that first
+    (one write instead of a read and a write). ``None`` when it is not new after all,
+    or when its values would not start a run; the caller then reads the workflow."""
+    _, others = split_values(plan, merged, fresh=True)
+    if not others:
+        return None  # only answers: a resume
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            prepared = prep.prepare(plan, merged)
+            check_prepared(plan, prepared)
+        except Exception:
+            return None  # let the rules for an existing workflow speak first
+    try:
+        lease = yield StartRun(
+            wid, graph_name=plan.graph_name, config=plan.run_config, inputs=others,
+        )
+    except RunExistsError:
+        return None
+    for w in caught:  # the run is new: its input warnings hold
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return Begin(DurableRun(plan, lease, policy), prepared, None, 0)
+
+
 def fresh(
     plan: ExecutionPlan, values: dict[str, Any], wid: str, policy: CheckpointPolicy,
     *, parent: str | None = None,
@@ -316,7 +351,7 @@ def resume(
     prepared = resume_prepared(plan, snap.inputs, feed)
     check_prepared(plan, prepared)
     run = snap.run
-    lease = yield ClaimRun(run.id, run.version, claim_answers)
+    lease = yield ClaimRun(run.id, run.epoch, run.version, claim_answers)
     sched, superstep = restore(plan, snap.steps, snap.inputs)
     session = DurableRun(
         plan, lease, policy, next_index=1 + max((s.index for s in snap.steps), default=-1),
@@ -425,7 +460,8 @@ def resume_answers(
         return dict(given), dict(given)
     if open_answer is not None and pause is not None:
         if _same_answers(given, open_answer):
-            return None, dict(open_answer)  # delivered again (e.g. after a crash)
+            _check_not_running(run, given)
+            return None, dict(open_answer)  # delivered again after a crash
         raise AnswerConflictError(
             f"Workflow {wid!r}: the pause at {pause.node_name!r} was already answered by "
             f"another call ({sorted(open_answer)}) with a different value, so this answer "
@@ -446,6 +482,26 @@ def resume_answers(
         f"nothing pending{waiting}). Pass the answer under the pending response_key, or "
         "resume without answers"
     )
+
+
+def _check_not_running(run: Any, given: Mapping[str, Any]) -> None:
+    """A repeated answer takes an active run over only once it looks abandoned.
+
+    The first delivery's call may still be running it (a client retrying a request
+    that is merely slow): only when the run has not been written for ``STALE_AFTER``
+    is its process taken for dead, and the run resumed with the recorded answer.
+    """
+    if run.status is not WorkflowStatus.ACTIVE or run.updated_at is None:
+        return
+    idle = datetime.now(timezone.utc) - run.updated_at
+    if idle < STALE_AFTER:
+        raise ConcurrentRunError(
+            f"Workflow {run.id!r} is being resumed right now with this answer "
+            f"({sorted(given)}; last written {idle.total_seconds():.1f}s ago). If that "
+            f"process died, deliver the answer again once the run has been idle for "
+            f"{STALE_AFTER.total_seconds():g}s, or resume it without answers now",
+            workflow_id=run.id, epoch=run.epoch,
+        )
 
 
 def _check_keys(

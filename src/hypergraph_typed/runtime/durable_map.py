@@ -69,7 +69,7 @@ def begin(plan: ExecutionPlan, wid: str, policy: CheckpointPolicy) -> Flow[MapSt
     if snap is None:
         lease = yield StartRun(wid, graph_name=plan.graph_name, config=plan.run_config)
         return MapStore(plan, policy, lease, {}, {}, set())
-    lease = yield ClaimRun(wid, snap.run.version)
+    lease = yield ClaimRun(wid, snap.run.epoch, snap.run.version)
     children = yield ListChildren(wid)
     by_sig: dict[str, str] = {}
     by_index: dict[int, str] = {}
