@@ -15,7 +15,7 @@ import attrs
 from mypy.erasetype import erase_typevars
 from mypy.plugin import CheckerPluginInterface
 from mypy.typeops import make_simplified_union
-from mypy.types import AnyType, Type, TypeOfAny, get_proper_type
+from mypy.types import AnyType, Type, TypeOfAny, get_proper_type, has_type_vars
 
 from hypergraph_typed_mypy.analysis import GraphFacts
 from hypergraph_typed_mypy.generics import is_generic, resolve
@@ -73,11 +73,23 @@ class TypedGraph:
         return found if found is not None else any_type()
 
     def consumer_ports(self, name: str, *, active_only: bool) -> list[tuple[NodeSpec, Port]]:
-        """Every (node, parameter) that reads ``name``."""
+        """Every (node, parameter) that reads ``name``, typed for a value supplied to it.
+
+        A generic parameter accepts whatever its type variables may be solved to, so it
+        is read with them as ``Any`` (``list[T]`` takes any list), not as solved from
+        the edges: a value given to ``run()`` takes part in solving them instead.
+        """
         out = []
         for i in self.facts.consumers(name, active_only=active_only):
             n = self.nodes[i]
-            out += [(n, p) for p in node_inputs(self.api, n) if p.name == name]
+            declared = {p.name: p.type for p in self.facts.spec.nodes[i].inputs}
+            for p in node_inputs(self.api, n):
+                if p.name != name:
+                    continue
+                raw = declared.get(name)
+                if raw is not None and has_type_vars(raw):
+                    p = attrs.evolve(p, type=erase_typevars(raw))
+                out.append((n, p))
         return out
 
 
