@@ -185,15 +185,19 @@ def test_a_dropped_connection_is_replaced_on_the_next_call(pg_schema: str) -> No
             )
 
     kill_pool()
-    with pytest.raises(psycopg.OperationalError):
-        cp.get_run("w")  # the call in flight fails ...
+    with pytest.raises(CheckpointStoreError) as info:
+        cp.get_run("w")  # the call in flight fails, naming the server ...
+    assert cp.location in str(info.value) and info.value.location == cp.location
+    assert isinstance(info.value.__cause__, psycopg.OperationalError)
     assert cp.get_run("w") is not None  # ... the next one gets a new connection
 
     async def kill_and_read() -> None:
         assert await cp.get_run_async("w") is not None
         kill_pool()
-        with pytest.raises(psycopg.OperationalError):
+        with pytest.raises(CheckpointStoreError) as info:
             await cp.get_run_async("w")
+        assert cp.location in str(info.value)
+        assert isinstance(info.value.__cause__, psycopg.OperationalError)
         assert await cp.get_run_async("w") is not None
 
     asyncio.run(kill_and_read())

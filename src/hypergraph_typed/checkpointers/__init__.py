@@ -18,6 +18,8 @@ from hypergraph_typed.checkpointers.serializers import (
     JsonSerializer,
     PickleSerializer,
     Serializer,
+    UndecodableValueError,
+    UnsupportedValueError,
 )
 from hypergraph_typed.checkpointers.sqlite import SqliteCheckpointer
 from hypergraph_typed.checkpointers.store import StoreCheckpointer
@@ -44,5 +46,7 @@ __all__ = [
     "StepTable",
     "StoreCheckpointer",
     "SyncCheckpointerProtocol",
+    "UndecodableValueError",
+    "UnsupportedValueError",
     "WorkflowStatus",
 ]

@@ -20,7 +20,7 @@ from hypergraph_typed.checkpointers._records import (
     WorkflowStatus,
 )
 from hypergraph_typed.checkpointers.serializers import Serializer
-from hypergraph_typed.exceptions import CheckpointSerializationError
+from hypergraph_typed.exceptions import CheckpointSerializationError, CheckpointStoreError
 
 _UTC = timezone.utc
 # ASCII-only JSON: NUL and unpaired surrogates come out escaped, so any text a node
@@ -102,8 +102,10 @@ class Codec:
         ts_out: Callable[[datetime, str], Any],
         ts_in: Callable[[Any], datetime],
         bool_out: Callable[[bool], Any] = bool,
+        location: str = "the store",
     ) -> None:
         self.serializer = serializer
+        self.location = location
         self.ts_out = ts_out
         self.ts_in = ts_in
         self.bool_out = bool_out
@@ -194,6 +196,14 @@ class Codec:
     # --- decode -----------------------------------------------------------------------------
 
     def step(self, row: StepRow) -> StepRecord:
+        try:
+            return self._step(row)
+        except Exception as exc:
+            raise self._unreadable(
+                f"step {_shown(row[2])} (superstep {_shown(row[1])}) of run {_shown(row[0])}", exc
+            ) from exc
+
+    def _step(self, row: StepRow) -> StepRecord:
         outputs = row[6]
         decision = row[9]
         completed = row[13]
@@ -216,6 +226,12 @@ class Codec:
         )
 
     def run(self, row: tuple[Any, ...]) -> Run:
+        try:
+            return self._run(row)
+        except Exception as exc:
+            raise self._unreadable(f"the run row of {_shown(row[0])}", exc) from exc
+
+    def _run(self, row: tuple[Any, ...]) -> Run:
         config = row[11]
         completed = row[13]
         pause = None
@@ -269,9 +285,30 @@ class Codec:
             name = next(iter(answers), "?")
             raise _value_error(run_id, None, name, None, answers.get(name), exc) from exc
 
-    def inputs(self, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    def inputs(self, run_id: str, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
         deserialize = self.serializer.deserialize
-        return {name: deserialize(bytes(blob)) for name, blob in rows}
+        values = {}
+        for name, blob in rows:
+            try:
+                values[name] = deserialize(bytes(blob))
+            except Exception as exc:
+                raise self._unreadable(f"input {_shown(name)} of run {_shown(run_id)}", exc) from exc
+        return values
+
+    def _unreadable(self, row: str, exc: Exception) -> CheckpointStoreError:
+        """A stored row that does not decode: name the store and the row, chain the cause."""
+        return CheckpointStoreError(
+            f"{self.location}: cannot read {row}: {exc}. The row was written by another "
+            "serializer or changed since it was stored; open the store with the serializer "
+            "that wrote it, or delete the run.",
+            location=self.location,
+        )
+
+
+def _shown(value: Any) -> str:
+    """A stored field for a message: repr, cut short (it may be anything)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _end_value(value: Any) -> Any:
@@ -293,7 +330,7 @@ def _value_error(
     return CheckpointSerializationError(
         f"cannot checkpoint {where}: the {type(value).__name__} value cannot be serialized "
         f"({exc}). Return plain data from the node, or configure the checkpointer with "
-        "JsonSerializer(lossy=True) or PickleSerializer(allow_pickle=True).",
+        "JsonSerializer(lossy=True) or PickleSerializer(allow_pickle=True, key=...).",
         run_id=run_id,
         node_name=node,
         output_name=name,

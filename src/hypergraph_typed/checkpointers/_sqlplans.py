@@ -177,7 +177,7 @@ class SqlPlans:
                     return None
                 step = c.step
                 return RunSnapshot(
-                    c.run(run_row), tuple(step(r) for r in step_rows), c.inputs(input_rows)
+                    c.run(run_row), tuple(step(r) for r in step_rows), c.inputs(wid, input_rows)
                 )
 
             return ReadOp((
@@ -200,7 +200,7 @@ class SqlPlans:
                     inputs.append(row[38:40])
             if run_row is None:
                 return None
-            return RunSnapshot(c.run(run_row), tuple(steps), c.inputs(inputs))
+            return RunSnapshot(c.run(run_row), tuple(steps), c.inputs(wid, inputs))
 
         return ReadOp((Stmt(t.select_snapshot, (wid, wid, wid), Fetch.ALL),), union)
 
@@ -355,7 +355,7 @@ class SqlPlans:
     def inputs(self, run_id: str) -> ReadOp[dict[str, Any]]:
         return ReadOp(
             (Stmt(self.t.select_inputs, (run_id,), Fetch.ALL),),
-            lambda rows: self.c.inputs(rows[0]),
+            lambda rows: self.c.inputs(run_id, rows[0]),
         )
 
     def query_runs(

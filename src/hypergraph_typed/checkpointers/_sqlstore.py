@@ -42,6 +42,7 @@ from hypergraph_typed.checkpointers.store import (
     search_terms,
     workflow_status,
 )
+from hypergraph_typed.exceptions import CheckpointStoreError
 
 T = TypeVar("T")
 
@@ -51,8 +52,10 @@ class SqlCheckpointer(StoreCheckpointer):
 
     _plans: SqlPlans
 
-    def __init__(self, policy: CheckpointPolicy, serializer: Serializer | None) -> None:
+    def __init__(self, policy: CheckpointPolicy, serializer: Serializer | None,
+                 read_only: bool = False) -> None:
         super().__init__(policy)
+        self.read_only = bool(read_only)
         if serializer is not None and not isinstance(serializer, Serializer):
             raise TypeError(
                 f"serializer must be a Serializer (JsonSerializer(), PickleSerializer(...)), "
@@ -95,7 +98,20 @@ class SqlCheckpointer(StoreCheckpointer):
 
     # --- running operations ---------------------------------------------------------------
 
+    def _refuse_write(self) -> None:
+        raise CheckpointStoreError(
+            f"{type(self).__name__} on {self._location()} was opened with read_only=True; "
+            "open it without read_only to write",
+            location=self._location(),
+        )
+
+    @abc.abstractmethod
+    def _location(self) -> str:
+        """The file, or host and database, for messages."""
+
     def _write(self, op: WriteOp[T]) -> T:
+        if self.read_only:
+            self._refuse_write()
         try:
             rows = self._txn(op.txn)
         except GuardFailed:
@@ -104,6 +120,8 @@ class SqlCheckpointer(StoreCheckpointer):
         return op.result(rows)
 
     async def _awrite(self, op: WriteOp[T]) -> T:
+        if self.read_only:
+            self._refuse_write()
         try:
             rows = await self._atxn(op.txn)
         except GuardFailed:

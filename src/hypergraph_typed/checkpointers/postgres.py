@@ -33,7 +33,7 @@ from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import POSTGRES, SqlText
 from hypergraph_typed.checkpointers.base import DONE
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy, resolve_policy
-from hypergraph_typed.checkpointers.schema import SchemaManager, needs_work
+from hypergraph_typed.checkpointers.schema import CURRENT_VERSION, SchemaManager, needs_work
 from hypergraph_typed.checkpointers.serializers import Serializer
 from hypergraph_typed.exceptions import CheckpointStoreError
 
@@ -69,6 +69,8 @@ class PostgresCheckpointer(SqlCheckpointer):
 
     ``connect_timeout`` (seconds) bounds connecting, ``statement_timeout`` (seconds) any
     one statement; ``pool_size`` is the most connections this checkpointer opens.
+    ``read_only=True`` never creates or migrates the schema and opens read-only
+    transactions: what an inspector such as the CLI wants.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class PostgresCheckpointer(SqlCheckpointer):
         connect_timeout: float = 5.0,
         statement_timeout: float = 30.0,
         pool_size: int = 8,
+        read_only: bool = False,
     ) -> None:
         try:
             import psycopg  # noqa: F401
@@ -92,7 +95,7 @@ class PostgresCheckpointer(SqlCheckpointer):
                 "PostgresCheckpointer needs psycopg 3 and psycopg_pool: "
                 "pip install 'hypergraph-typed[postgres]'"
             ) from exc
-        super().__init__(resolve_policy(policy, durability, retention), serializer)
+        super().__init__(resolve_policy(policy, durability, retention), serializer, read_only)
         if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
             raise ValueError(
                 f"PostgresCheckpointer: schema must be a plain identifier (letters, digits, "
@@ -113,7 +116,8 @@ class PostgresCheckpointer(SqlCheckpointer):
         self.pool_size = pool_size
         self.location = _describe(dsn)
         text = SqlText(POSTGRES, prefix=f'"{schema}".')
-        codec = Codec(self.serializer, ts_out=ts_to_native, ts_in=ts_from_native, bool_out=bool)
+        codec = Codec(self.serializer, ts_out=ts_to_native, ts_in=ts_from_native, bool_out=bool,
+                      location=f"PostgreSQL schema {schema!r} at {self.location}")
         self._plans = SqlPlans(text, codec)
         self._schema = SchemaManager(
             text,
@@ -132,6 +136,9 @@ class PostgresCheckpointer(SqlCheckpointer):
         self._schema_ready = False
         # the async connections of each event loop that used this checkpointer
         self._apools: dict[asyncio.AbstractEventLoop, LoopConnections] = {}
+
+    def _location(self) -> str:
+        return f"PostgreSQL schema {self.schema!r} at {self.location}"
 
     def __repr__(self) -> str:
         if self._closed:
@@ -155,7 +162,8 @@ class PostgresCheckpointer(SqlCheckpointer):
             "prepare_threshold": 0,
             "application_name": f"hypergraph_typed:{self.schema}",
             "connect_timeout": max(1, round(self.connect_timeout)),
-            "options": f"-c statement_timeout={int(self.statement_timeout * 1000)}",
+            "options": f"-c statement_timeout={int(self.statement_timeout * 1000)}"
+            + (" -c default_transaction_read_only=on" if self.read_only else ""),
         }
 
     def _unreachable(self, exc: BaseException) -> CheckpointStoreError:
@@ -178,7 +186,17 @@ class PostgresCheckpointer(SqlCheckpointer):
         if self._schema_ready:
             return
         cur = conn.cursor()
-        if needs_work(self._schema.probe(cur)):
+        version = self._schema.probe(cur)
+        if needs_work(version) and self.read_only:
+            what = ("holds no checkpoint tables" if version is None
+                    else f"uses the older checkpoint schema version {version} (this is "
+                    f"{CURRENT_VERSION})")
+            raise CheckpointStoreError(
+                f"{self._location()} {what}; opened read-only, it was not changed. Open it "
+                "once without read_only=True to create or migrate it.",
+                location=self.location,
+            )
+        if needs_work(version):
             with conn.transaction():
                 self._schema.ensure(cur)
         self._schema_ready = True
@@ -200,6 +218,9 @@ class PostgresCheckpointer(SqlCheckpointer):
         except (PoolTimeout, psycopg.OperationalError) as exc:
             pool.close(timeout=0)
             raise self._unreachable(exc) from exc
+        except psycopg.Error as exc:
+            pool.close(timeout=0)
+            raise self._failed(exc) from exc
         except BaseException:
             pool.close(timeout=0)
             raise
@@ -277,7 +298,7 @@ class PostgresCheckpointer(SqlCheckpointer):
                 return results
         except psycopg.errors.DivisionByZero:
             raise _sqlplans.GuardFailed from None
-        except psycopg.OperationalError as exc:
+        except psycopg.Error as exc:
             raise self._failed(exc) from exc
 
     def _reads(self, stmts: tuple[Stmt, ...], snapshot: bool) -> list[Any]:
@@ -299,15 +320,21 @@ class PostgresCheckpointer(SqlCheckpointer):
                     _end_aborted(conn)
                     raise
                 return [_fetch(cur, s.fetch) for cur, s in zip(curs, stmts)]
-        except psycopg.OperationalError as exc:
+        except psycopg.Error as exc:
             raise self._failed(exc) from exc
 
-    def _failed(self, exc: BaseException) -> BaseException:
+    def _failed(self, exc: BaseException) -> CheckpointStoreError:
+        """A driver error as a library error naming host and database (the cause chained)."""
         from psycopg_pool import PoolTimeout
 
         if isinstance(exc, PoolTimeout):
             return self._unreachable(exc)
-        return exc
+        detail = " ".join(str(exc).split())
+        return CheckpointStoreError(
+            f"PostgreSQL at {self.location} (schema {self.schema!r}): "
+            f"{type(exc).__name__}: {detail}",
+            location=self.location,
+        )
 
     async def _atxn(self, txn: Txn) -> list[Any]:
         import psycopg
@@ -345,7 +372,7 @@ class PostgresCheckpointer(SqlCheckpointer):
                 return results
         except psycopg.errors.DivisionByZero:
             raise _sqlplans.GuardFailed from None
-        except psycopg.OperationalError as exc:
+        except psycopg.Error as exc:
             raise self._failed(exc) from exc
 
     async def _areads(self, stmts: tuple[Stmt, ...], snapshot: bool) -> list[Any]:
@@ -367,7 +394,7 @@ class PostgresCheckpointer(SqlCheckpointer):
                     await _aend_aborted(conn)
                     raise
                 return [await _afetch(cur, s.fetch) for cur, s in zip(curs, stmts)]
-        except psycopg.OperationalError as exc:
+        except psycopg.Error as exc:
             raise self._failed(exc) from exc
 
     # --- lifecycle --------------------------------------------------------------------------

@@ -263,6 +263,13 @@ class SchemaManager:
                 location=self.location,
             )
 
+    def statements_up_to(self, version: int) -> list[str]:
+        """The statements that create the tables of ``version`` on an empty database."""
+        stmts = list(self._create_v1)
+        for step in range(2, version + 1):
+            stmts.extend(self._migrations[step])
+        return stmts
+
     def ensure(self, cur: Cursor) -> int:
         """Create or migrate, inside the caller's write transaction. Returns the old version."""
         if self._lock is not None:

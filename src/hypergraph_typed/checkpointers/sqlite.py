@@ -20,15 +20,17 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from hypergraph_typed.checkpointers import _format, _sqlplans
 from hypergraph_typed.checkpointers._codec import Codec, ts_from_text, ts_to_text
+from hypergraph_typed.checkpointers._sqlite_identity import identify, stamp_statements
 from hypergraph_typed.checkpointers._sqlplans import Fetch, SqlPlans, Stmt, Txn
 from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import SQLITE, SqlText
 from hypergraph_typed.checkpointers.base import DONE
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy, resolve_policy
-from hypergraph_typed.checkpointers.schema import SchemaManager, needs_work
+from hypergraph_typed.checkpointers.schema import CURRENT_VERSION, SchemaManager, needs_work
 from hypergraph_typed.checkpointers.serializers import Serializer
 from hypergraph_typed.exceptions import CheckpointStoreError
 
@@ -66,6 +68,34 @@ def _retry_busy(action: Callable[[], T]) -> T:
         delay = min(delay * 2, 0.002)
 
 
+def _nothing_else_can_write(path: Path) -> bool:
+    """True when the store's directory is read-only to us and no WAL is pending, so the
+    file cannot change while we read it: SQLite may then skip locking (``immutable=1``),
+    which is what lets it read a store in a read-only directory at all."""
+    wal = path.with_name(path.name + "-wal")
+    return not os.access(path.parent, os.W_OK) and not wal.exists()
+
+
+_HINTS = {
+    "SQLITE_FULL": "The disk (or the file's size limit) is full: free space and retry; "
+    "nothing of this call was stored.",
+    "SQLITE_READONLY": "The file or its directory is read-only to this process.",
+    "SQLITE_READONLY_DBMOVED": "The file was moved or deleted while open; reopen the store.",
+    "SQLITE_CORRUPT": "The file is damaged: restore it from a backup.",
+    "SQLITE_NOTADB": "The file is damaged or is not an SQLite database.",
+    "SQLITE_IOERR": "The operating system reported an I/O error.",
+    "SQLITE_BUSY": f"Another process held the database locked for over {BUSY_TIMEOUT_S:g}s.",
+    "SQLITE_CANTOPEN": "Check that the file and its directory exist and are accessible.",
+}
+
+
+def _hint(exc: sqlite3.Error, default: str) -> str:
+    """What to do about a driver error, from its SQLite result code."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    primary = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
+    return _HINTS.get(name) or _HINTS.get(primary) or default
+
+
 def _execute(cur: sqlite3.Cursor, stmt: Stmt) -> Any:
     if stmt.many:
         if len(stmt.params) == 1:
@@ -101,17 +131,18 @@ class SqliteCheckpointer(SqlCheckpointer):
         serializer: Serializer | None = None,
         read_only: bool = False,
     ) -> None:
-        super().__init__(resolve_policy(policy, durability, retention), serializer)
+        super().__init__(resolve_policy(policy, durability, retention), serializer, read_only)
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"SqliteCheckpointer: path must be a str or Path, got {path!r}")
         self.path: str = os.fspath(path)
-        self.read_only = bool(read_only)
         self._lock = threading.Lock()
+        self._init_lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._cur: sqlite3.Cursor | None = None
         self._closed = False
         text = SqlText(SQLITE)
-        codec = Codec(self.serializer, ts_out=ts_to_text, ts_in=ts_from_text, bool_out=int)
+        codec = Codec(self.serializer, ts_out=ts_to_text, ts_in=ts_from_text, bool_out=int,
+                      location=f"SQLite database {self.path!r}")
         self._plans = SqlPlans(text, codec)
         self._schema = SchemaManager(
             text,
@@ -119,6 +150,9 @@ class SqliteCheckpointer(SqlCheckpointer):
             list_tables=_LIST_TABLES,
             table_names={"meta": "meta"},
         )
+
+    def _location(self) -> str:
+        return f"SQLite database {self.path!r}"
 
     @property
     def db_path(self) -> str:
@@ -137,23 +171,25 @@ class SqliteCheckpointer(SqlCheckpointer):
     # --- connection -------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        if self.read_only:
-            if self.path == ":memory:" or not Path(self.path).is_file():
-                raise CheckpointStoreError(
-                    f"SqliteCheckpointer(read_only=True): no store at {self.path!r}; a "
-                    "read-only store must exist already",
-                    location=self.path,
-                )
-            uri = "file:" + Path(self.path).resolve().as_posix() + "?mode=ro"
+        if not self.read_only:
             return sqlite3.connect(
-                uri, uri=True, isolation_level=None, check_same_thread=False, timeout=0
+                self.path, isolation_level=None, check_same_thread=False, timeout=0
             )
-        return sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
+        path = Path(self.path)
+        if self.path == ":memory:" or not path.is_file():
+            raise CheckpointStoreError(
+                f"SqliteCheckpointer(read_only=True): no store at {self.path!r}; a "
+                "read-only store must exist already",
+                location=self.path,
+            )
+        uri = "file:" + quote(path.resolve().as_posix()) + "?mode=ro"
+        if _nothing_else_can_write(path):
+            uri += "&immutable=1"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                               timeout=0)
 
     def _open(self) -> sqlite3.Cursor:
-        """Connect, configure and check/migrate the schema (once per checkpointer)."""
+        """Connect, identify the file, then configure and create/migrate (once)."""
         if self._closed:
             raise CheckpointStoreError(
                 f"SqliteCheckpointer({self.path!r}) is closed; create a new checkpointer",
@@ -175,25 +211,22 @@ class SqliteCheckpointer(SqlCheckpointer):
             ) from exc
         try:
             cur = conn.cursor()
-            version = _retry_busy(lambda: self._schema.probe(cur))
+            version, stamped = _retry_busy(
+                lambda: identify(cur, self._schema, f"SQLite database {self.path!r}")
+            )
             if self.read_only:
-                if needs_work(version):
-                    raise CheckpointStoreError(
-                        f"SQLite database {self.path!r} "
-                        + ("holds no checkpoint store" if version is None else
-                           f"uses the older checkpoint schema version {version}")
-                        + "; opened read-only, it is not changed. Run a hypergraph-typed "
-                        "program against it (read-write) once to create or migrate it.",
-                        location=self.path,
-                    )
+                self._check_readable(version)
             else:
+                # only now, with the file known to be ours (or empty), is anything changed
                 if self.path != ":memory:":
                     _retry_busy(lambda: self._enable_wal(cur))
                 cur.execute("PRAGMA synchronous=NORMAL")
-                if needs_work(version):
+                if needs_work(version) or not stamped:
                     _retry_busy(lambda: cur.execute("BEGIN IMMEDIATE"))
                     try:
                         self._schema.ensure(cur)
+                        for stmt in stamp_statements():
+                            cur.execute(stmt)
                         cur.execute("COMMIT")
                     except BaseException:
                         if conn.in_transaction:
@@ -202,8 +235,8 @@ class SqliteCheckpointer(SqlCheckpointer):
         except sqlite3.OperationalError as exc:
             conn.close()
             raise CheckpointStoreError(
-                f"cannot open SQLite database {self.path!r}: {exc}. If another process holds "
-                "it locked, retry once it is done.",
+                f"cannot open SQLite database {self.path!r}: {exc}. "
+                + _hint(exc, "If another process holds it locked, retry once it is done."),
                 location=self.path,
             ) from exc
         except sqlite3.DatabaseError as exc:
@@ -219,53 +252,89 @@ class SqliteCheckpointer(SqlCheckpointer):
         self._conn, self._cur = conn, cur
         return cur
 
+    def _check_readable(self, version: int | None) -> None:
+        """A read-only open never creates or migrates: say what the store needs instead."""
+        if not needs_work(version):
+            return
+        if version is None:
+            what = "holds no checkpoint store yet"
+            fix = "Run a hypergraph-typed program against it (read-write) to create one."
+        else:
+            what = f"uses the older checkpoint schema version {version} (this is {CURRENT_VERSION})"
+            fix = ("Open it once read-write (any SqliteCheckpointer without read_only=True) "
+                   "to migrate it.")
+        raise CheckpointStoreError(
+            f"SQLite database {self.path!r} {what}; opened read-only, it was not changed. {fix}",
+            location=self.path,
+        )
+
     @staticmethod
     def _enable_wal(cur: sqlite3.Cursor) -> None:
         """Switch to WAL (persistent in the file) unless it already is."""
         if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             cur.execute("PRAGMA journal_mode=WAL")
 
+    def _driver_error(self, exc: sqlite3.Error) -> CheckpointStoreError:
+        """A driver error as a library error naming the file (the driver's error chained)."""
+        return CheckpointStoreError(
+            f"SQLite database {self.path!r}: {exc}. " + _hint(exc, ""),
+            location=self.path,
+        )
+
     def _cursor(self) -> sqlite3.Cursor:
+        """The open cursor (the caller holds ``_lock``; ``_ensure_open`` ran first)."""
         return self._cur if self._cur is not None else self._open()
+
+    def _ensure_open(self) -> None:
+        """The first call opens the store through the public ``initialize()``, exactly
+        once however many threads make their first call at the same time."""
+        if self._cur is None:
+            with self._init_lock:
+                if self._cur is None:
+                    self.initialize()
 
     # --- executors --------------------------------------------------------------------------
 
     def _txn(self, txn: Txn) -> list[Any]:
-        if self.read_only:
-            raise CheckpointStoreError(
-                f"SqliteCheckpointer({self.path!r}) is read-only; open it without "
-                "read_only=True to write",
-                location=self.path,
-            )
+        self._ensure_open()
         with self._lock:
             cur = self._cursor()
-            _retry_busy(lambda: cur.execute("BEGIN IMMEDIATE"))
             try:
-                if txn.guard is not None:
-                    cur.execute(txn.guard.sql, txn.guard.params)
-                    if cur.rowcount != 1:
-                        raise _sqlplans.GuardFailed
-                for stmt in txn.stmts:
-                    _execute(cur, stmt)
-                results = [_execute(cur, stmt) for stmt in txn.reads]
-                cur.execute("COMMIT")
-            except BaseException:
-                assert self._conn is not None
-                if self._conn.in_transaction:
-                    self._conn.rollback()
-                raise
+                _retry_busy(lambda: cur.execute("BEGIN IMMEDIATE"))
+                try:
+                    if txn.guard is not None:
+                        cur.execute(txn.guard.sql, txn.guard.params)
+                        if cur.rowcount != 1:
+                            raise _sqlplans.GuardFailed
+                    for stmt in txn.stmts:
+                        _execute(cur, stmt)
+                    results = [_execute(cur, stmt) for stmt in txn.reads]
+                    cur.execute("COMMIT")
+                except BaseException:
+                    assert self._conn is not None
+                    if self._conn.in_transaction:
+                        self._conn.rollback()
+                    raise
+            except sqlite3.Error as exc:
+                raise self._driver_error(exc) from exc
             return results
 
     def _reads(self, stmts: tuple[Stmt, ...], snapshot: bool) -> list[Any]:
+        self._ensure_open()
         with self._lock:
             cur = self._cursor()
-            if not snapshot or len(stmts) == 1:
-                return [_retry_busy(partial(_execute, cur, s)) for s in stmts]
-            _retry_busy(lambda: cur.execute("BEGIN"))
             try:
-                results = [_execute(cur, s) for s in stmts]
-            finally:
-                cur.execute("COMMIT")
+                if not snapshot or len(stmts) == 1:
+                    return [_retry_busy(partial(_execute, cur, s)) for s in stmts]
+                _retry_busy(lambda: cur.execute("BEGIN"))
+                try:
+                    results = [_execute(cur, s) for s in stmts]
+                finally:
+                    assert self._conn is not None
+                    if self._conn.in_transaction:
+                        cur.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._driver_error(exc) from exc
             return results
 
     # --- lifecycle --------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -60,12 +59,6 @@ def collect(args: argparse.Namespace) -> Output:
         raise CliError(str(exc)) from exc
     except STORE_ERRORS as exc:
         raise CliError(f"cannot read a stored value: {exc}") from exc
-    except sqlite3.Error as exc:  # until the stores wrap driver errors in CheckpointStoreError
-        raise CliError(f"cannot read SQLite database {args.db!r}: {exc}") from exc
-    except Exception as exc:
-        if _is_psycopg_error(exc):
-            raise CliError(f"PostgreSQL error: {' '.join(str(exc).split())}") from exc
-        raise
     finally:
         if source is not None:
             source.store.close()
@@ -158,7 +151,3 @@ def _is_terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
-
-def _is_psycopg_error(exc: Exception) -> bool:
-    psycopg = sys.modules.get("psycopg")
-    return psycopg is not None and isinstance(exc, psycopg.Error)

@@ -1,9 +1,11 @@
-"""Open the checkpoint database named on the command line, read-only in spirit.
+"""Open the checkpoint database named on the command line, read-only.
 
-The library's stores create their schema on first use, which is right for a runner and
-wrong for an inspector: a typo in ``--db`` or ``--schema`` must be reported, not turned
-into a new empty store. So the CLI checks that the file/schema exists and holds tables
-before it hands the location to the checkpointer.
+The library's stores create or migrate their schema on first use, which is right for a
+runner and wrong for an inspector: a typo in ``--db`` or ``--schema`` must be reported,
+not turned into a new empty store, and a look at a store must never change it. So the
+CLI checks that the file/schema exists and holds tables, then opens the store with
+``read_only=True`` (SQLite ``mode=ro``; PostgreSQL read-only transactions): no journal
+mode switch, no migration, no write.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def open_sqlite(path: str) -> Source:
             "there). Check the path given to --db."
         )
     options = f"--db {shlex.quote(path)}"
-    return Source(SqliteCheckpointer(p), label=path, options=options)
+    return Source(SqliteCheckpointer(p, read_only=True), label=path, options=options)
 
 
 def _sqlite_is_empty(path: Path) -> bool:
@@ -79,7 +81,7 @@ def open_postgres(dsn: str, schema: str | None) -> Source:
         ) from exc
     schema = schema or DEFAULT_SCHEMA
     try:
-        store = PostgresCheckpointer(dsn, schema=schema)
+        store = PostgresCheckpointer(dsn, schema=schema, read_only=True)
     except ValueError as exc:
         raise CliError(f"--schema: {exc}") from exc
     where = store.location

@@ -45,11 +45,17 @@ class BaseRunner(abc.ABC):
         if type_check == "edges":
             require_typeguard()  # fail here, not at the first run
         if checkpointer is not None and not isinstance(checkpointer, self.store_protocol):
+            proto = self.store_protocol
+            missing = [
+                name for name in vars(proto)
+                if not name.startswith("_") and callable(getattr(proto, name))
+                and not callable(getattr(checkpointer, name, None))
+            ]
             raise TypeError(
                 f"{type(self).__name__}(checkpointer=...) needs a store with the "
                 f"{self.store_protocol_methods} methods of the store protocol "
                 f"(hypergraph_typed.checkpointers.protocol); {type(checkpointer).__name__} "
-                "has not got them. Use MemoryCheckpointer, SqliteCheckpointer or "
+                f"lacks {', '.join(missing)}. Use MemoryCheckpointer, SqliteCheckpointer or "
                 "PostgresCheckpointer, or subclass StoreCheckpointer"
             )
         self.cache = cache

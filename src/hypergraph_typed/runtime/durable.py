@@ -63,10 +63,11 @@ from hypergraph_typed.exceptions import (
     WorkflowAlreadyCompletedError,
     WorkflowForkError,
 )
+from hypergraph_typed.runtime import logs
 from hypergraph_typed.runtime import prepare as prep
 from hypergraph_typed.runtime.effects import Flow
 from hypergraph_typed.runtime.features import outputs_dict
-from hypergraph_typed.runtime.restore import override, restore
+from hypergraph_typed.runtime.restore import check_seed_inputs, override, restore
 from hypergraph_typed.runtime.results import PauseInfo, RunStatus
 from hypergraph_typed.runtime.scheduler import Scheduler
 from hypergraph_typed.runtime.typecheck import check_prepared
@@ -97,7 +98,7 @@ class DurableRun:
 
     __slots__ = (
         "_redo_free", "_sealed", "_staged", "at_exit", "child_counts", "error_count",
-        "lease", "next_index", "node_count", "plan", "sync_commits",
+        "lease", "next_index", "node_count", "plan", "source_children", "sync_commits",
     )
 
     def __init__(
@@ -120,11 +121,15 @@ class DurableRun:
         self._redo_free = True
         self._sealed: list[StepRecord] = []
         # GraphNode visits so far, by node: a nested run is persisted as the child run
-        # "{workflow}/{node}" ("/{n}" appended for the n-th later visit in a cycle).
+        # "{workflow}/{node}", then "{workflow}/{node}/2", "/3", ... for the later
+        # visits in a cycle.
         self.child_counts: dict[str, int] = {}
         for rec in steps:
             if rec.child_run_id is not None and rec.status is StepStatus.COMPLETED:
                 self.child_counts[rec.node_name] = self.child_counts.get(rec.node_name, 0) + 1
+        # A run started from a checkpoint (fork, retry): the source's child run of each
+        # nested pause it continues, so the new child starts from it (``forked_from``).
+        self.source_children: dict[str, str] = {}
 
     @property
     def workflow_id(self) -> str:
@@ -133,7 +138,7 @@ class DurableRun:
     def child_id(self, node_name: str) -> str:
         count = self.child_counts.get(node_name, 0)
         base = f"{self.lease.workflow_id}/{node_name}"
-        return base if count == 0 else f"{base}/{count}"
+        return base if count == 0 else f"{base}/{count + 1}"
 
     def stage(
         self, np: NodePlan, status: str, seconds: float, out: Any, *,
@@ -144,7 +149,7 @@ class DurableRun:
         if not answered:
             self._redo_free = False
         child = None
-        if np.kind == GRAPH and np.graph_call is not None and np.graph_call.map_params is None:
+        if np.kind == GRAPH and np.graph_call is not None:
             child = self.child_id(np.name)
             if status == "completed":
                 self.child_counts[np.name] = self.child_counts.get(np.name, 0) + 1
@@ -189,6 +194,7 @@ class DurableRun:
         records, self._sealed = self._sealed, []
         self._redo_free = True
         self.lease = yield CommitRun(self.lease, tuple(records), final=self.sync_commits)
+        logs.written(self.lease.workflow_id, len(records), None, self.lease.version)
 
     def finish(
         self, status: RunStatus, seconds: float, pause: PauseInfo | None = None,
@@ -208,6 +214,8 @@ class DurableRun:
             duration_ms=round(seconds * 1000, 3), node_count=self.node_count,
             error_count=self.error_count, pause=record, final=True,
         )
+        logs.written(self.lease.workflow_id, len(records), _WORKFLOW_STATUS[status],
+                     self.lease.version)
 
 
 @attrs.frozen
@@ -247,6 +255,8 @@ def start(
     """The rules of a checkpointed ``run()`` (resume, fork, retry, fresh), in the spec's order."""
     wid = workflow_id or new_workflow_id()
     src_inputs: dict[str, Any] = {}
+    # a checkpoint the caller built records no fork superstep; forks and retries do
+    given_checkpoint = checkpoint is not None
     if fork_from is not None or retry_from is not None:
         src = fork_from if fork_from is not None else retry_from
         assert src is not None
@@ -275,20 +285,31 @@ def start(
             return (yield from resume(plan, snap, claim_answers, feed, policy))
     if checkpoint is not None:
         return (yield from _from_checkpoint(plan, merged, policy, wid, checkpoint,
-                                            src_inputs))
+                                            src_inputs, record_superstep=not given_checkpoint))
     return (yield from fresh(plan, merged, wid, policy))
 
 
 def start_child(
     plan: ExecutionPlan, child_id: str, parent_id: str, inputs: dict[str, Any],
-    answers: dict[str, Any], policy: CheckpointPolicy,
+    answers: dict[str, Any], policy: CheckpointPolicy, *, source: str | None = None,
 ) -> Flow[Begin]:
     """A GraphNode's own run inside a checkpointed run: fresh, or resumed in place.
 
     A child that already completed (its parent stopped before recording it) is resumed
-    too: nothing is ready, so the run returns its stored results.
+    too: nothing is ready, so the run returns its stored results. In a fork or retry,
+    ``source`` is the source's child run of the nested pause being continued: the new
+    child starts from its checkpoint (``forked_from`` set), so inner nodes that ran are
+    not run again; inputs that differ from the source's override it.
     """
     snap = yield LoadRun(child_id)
+    if snap is None and source is not None:
+        origin = yield LoadRun(source)
+        if origin is not None:
+            changed = {k: v for k, v in inputs.items() if not _same(origin.inputs, k, v)}
+            return (yield from _from_checkpoint(
+                plan, {**changed, **answers}, policy, child_id, checkpoint_of(origin),
+                origin.inputs, parent=parent_id,
+            ))
     if snap is None:
         return (yield from fresh(plan, {**inputs, **answers}, child_id, policy,
                                  parent=parent_id))
@@ -353,6 +374,7 @@ def resume(
     run = snap.run
     lease = yield ClaimRun(run.id, run.epoch, run.version, claim_answers)
     sched, superstep = restore(plan, snap.steps, snap.inputs)
+    logs.resumed(run.id, run.status.value, superstep, feed)
     session = DurableRun(
         plan, lease, policy, next_index=1 + max((s.index for s in snap.steps), default=-1),
         node_count=run.node_count, error_count=run.error_count, steps=snap.steps,
@@ -360,29 +382,57 @@ def resume(
     return Begin(session, prepared, sched, superstep)
 
 
+def _same(stored: Mapping[str, Any], name: str, value: Any) -> bool:
+    """Whether ``value`` is the stored input ``name`` (values that cannot say: no)."""
+    if name not in stored:
+        return False
+    try:
+        return bool(stored[name] == value)
+    except Exception:
+        return False
+
+
 def _from_checkpoint(
     plan: ExecutionPlan, merged: dict[str, Any], policy: CheckpointPolicy,
-    wid: str, checkpoint: Checkpoint, src_inputs: dict[str, Any],
+    wid: str, checkpoint: Checkpoint, src_inputs: dict[str, Any], *,
+    parent: str | None = None, record_superstep: bool = True,
 ) -> Flow[Begin]:
     """A new lineage from a checkpoint: runtime values override the restored state."""
     answers, others = split_values(plan, merged)
     prepared = resume_prepared(plan, src_inputs, answers)
     check_prepared(plan, prep.Prepared({}, prepared.answers, {}, {**prepared.provided, **others}))
+    sched, superstep = restore(plan, checkpoint.steps, src_inputs, checkpoint.values)
+    override(sched, plan, others)
+    check_seed_inputs(sched, plan, [*src_inputs, *others])
     try:
         lease = yield StartRun(
-            wid, graph_name=plan.graph_name, forked_from=checkpoint.source_run_id,
-            fork_superstep=checkpoint.source_superstep, retry_of=checkpoint.retry_of,
-            retry_index=checkpoint.retry_index, config=plan.run_config,
-            inputs={**src_inputs, **others},
+            wid, graph_name=plan.graph_name, parent_run_id=parent,
+            forked_from=checkpoint.source_run_id,
+            fork_superstep=checkpoint.source_superstep if record_superstep else None,
+            retry_of=checkpoint.retry_of, retry_index=checkpoint.retry_index,
+            config=plan.run_config, inputs={**src_inputs, **others},
         )
     except RunExistsError:
         raise WorkflowForkError(
             f"Workflow {wid!r} already exists; a run from a checkpoint starts a new "
             "lineage. Pass a new workflow_id (or none, to generate one)"
         ) from None
-    sched, superstep = restore(plan, checkpoint.steps, src_inputs, checkpoint.values)
-    override(sched, plan, others)
-    return Begin(DurableRun(plan, lease, policy), prepared, sched, superstep)
+    logs.from_checkpoint(wid, checkpoint.source_run_id, checkpoint.retry_index)
+    session = DurableRun(plan, lease, policy)
+    session.source_children = _paused_children(checkpoint.steps)
+    return Begin(session, prepared, sched, superstep)
+
+
+def _paused_children(steps: Sequence[StepRecord]) -> dict[str, str]:
+    """Node name -> child run of the source's nested pauses (the latest per node)."""
+    children: dict[str, str] = {}
+    for rec in steps:
+        if rec.child_run_id is not None:
+            if rec.status is StepStatus.PAUSED:
+                children[rec.node_name] = rec.child_run_id
+            else:
+                children.pop(rec.node_name, None)
+    return children
 
 
 def checkpoint_of(snap: RunSnapshot, *, retry_index: int | None = None) -> Checkpoint:

@@ -63,11 +63,18 @@ class Skip:
         return RunResult(values, RunStatus.COMPLETED, self.child_id, self.child_id, None, None, None)
 
 
-def begin(plan: ExecutionPlan, wid: str, policy: CheckpointPolicy) -> Flow[MapStore]:
-    """Create the parent run, or claim it again and look at its children."""
+def begin(
+    plan: ExecutionPlan, wid: str, policy: CheckpointPolicy, parent_run_id: str | None = None,
+) -> Flow[MapStore]:
+    """Create the parent run, or claim it again and look at its children.
+
+    ``parent_run_id``: a mapped GraphNode inside a checkpointed run, whose map run is a
+    child of that run.
+    """
     snap = yield LoadRun(wid)
     if snap is None:
-        lease = yield StartRun(wid, graph_name=plan.graph_name, config=plan.run_config)
+        lease = yield StartRun(wid, graph_name=plan.graph_name, parent_run_id=parent_run_id,
+                               config=plan.run_config)
         return MapStore(plan, policy, lease, {}, {}, set())
     lease = yield ClaimRun(wid, snap.run.epoch, snap.run.version)
     children = yield ListChildren(wid)

@@ -15,7 +15,7 @@ import attrs
 from hypergraph_typed.checkpointers._records import Checkpoint
 from hypergraph_typed.compiler.plan import ExecutionPlan
 from hypergraph_typed.events.dispatcher import EventDispatcher
-from hypergraph_typed.runtime import durable
+from hypergraph_typed.runtime import durable, logs
 from hypergraph_typed.runtime import prepare as prep
 from hypergraph_typed.runtime.context import Call
 from hypergraph_typed.runtime.effects import Flow
@@ -114,12 +114,14 @@ def _plain_run(
 ) -> Flow[RunResult]:
     prepared = prep.prepare(plan, merged)
     check_prepared(plan, prepared)
+    logs.run_started(plan, workflow_id)
     feats = call.features(plan, dispatcher, workflow_id=workflow_id)
     result: RunResult = yield from run_plan(
         call, plan, prepared, feats, limit=limit, error_handling=error_handling,
         on_missing=on_missing,
     )
     result.workflow_id = workflow_id
+    logs.run_ended(plan, result)
     return result
 
 
@@ -134,12 +136,14 @@ def _durable_run(
         override_workflow=override_workflow, fork_from=fork_from, retry_from=retry_from,
     )
     wid = begin.session.workflow_id
+    logs.run_started(plan, wid)
     feats = call.features(plan, dispatcher, session=begin.session, workflow_id=wid)
     result: RunResult = yield from run_plan(
         call, plan, begin.prepared, feats, limit=limit, error_handling=error_handling,
         on_missing=on_missing, sched=begin.sched, superstep=begin.superstep,
     )
     result.workflow_id = wid
+    logs.run_ended(plan, result)
     return result
 
 

@@ -42,7 +42,7 @@ def map_plan(
     call: Call, plan: ExecutionPlan, merged: dict[str, Any], names: Sequence[str], mode: str,
     clone: bool | Sequence[str], error_handling: str, on_missing: str,
     feats: RunFeatures | None, span: str | None, *, top: bool = False,
-    workflow_id: str | None = None,
+    workflow_id: str | None = None, parent_run_id: str | None = None,
 ) -> Flow[MapResult]:
     """Run ``plan`` once per item of the ``names`` lists; see the module docstring."""
     items = prep.expand_map(merged, names, mode, clone)
@@ -61,8 +61,8 @@ def map_plan(
         yield Emit(disp, ev.map_start(map_feats, len(items)))
     parent_span = map_feats.run_span if map_feats is not None else None
     store = None
-    if workflow_id is not None and call.checkpointer is not None and top:
-        store = yield from durable_map.begin(plan, workflow_id, call.policy)
+    if workflow_id is not None and call.checkpointer is not None:
+        store = yield from durable_map.begin(plan, workflow_id, call.policy, parent_run_id)
 
     def item_flow(index: int, item: dict[str, Any]) -> Flow[RunResult]:
         session: DurableRun | None = None

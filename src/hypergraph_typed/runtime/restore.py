@@ -13,6 +13,7 @@ from typing import Any
 from hypergraph_typed._sentinels import END, MISSING
 from hypergraph_typed.checkpointers._records import StepRecord, StepStatus
 from hypergraph_typed.compiler.plan import GATE, ExecutionPlan
+from hypergraph_typed.exceptions import MissingInputError
 from hypergraph_typed.runtime.scheduler import Scheduler
 
 
@@ -39,6 +40,8 @@ def restore(
     sched = Scheduler(plan, initial, restored=True)
     by_name = plan.node_index
     last = -1
+    # outputs of nodes this plan does not run (e.g. resumed with_entrypoint downstream)
+    outside: dict[str, Any] = {}
     for rec in sorted(steps, key=lambda r: r.index):
         if rec.superstep > last:
             last = rec.superstep
@@ -46,6 +49,8 @@ def restore(
             continue
         n = by_name.get(rec.node_name)
         if n is None:
+            if rec.values:
+                outside.update(rec.values)
             continue
         np = plan.nodes[n]
         iv = rec.input_versions
@@ -58,6 +63,8 @@ def restore(
             sched.commit_gate(n, decision, np.node.selected_targets(decision))
         else:
             sched.commit(n, tuple(values.get(o, MISSING) for o in np.node.data_outputs))
+    if outside:
+        state = {**outside, **(state or {})}
     if state:
         for name, v in state.items():
             s = slot_index.get(name)
@@ -83,3 +90,28 @@ def override(sched: Scheduler, plan: ExecutionPlan, values: Mapping[str, Any]) -
         for n in plan.slot_readers[s]:
             sched.ran[n] = False
             sched.consumed[n] = None
+
+
+def check_seed_inputs(sched: Scheduler, plan: ExecutionPlan, provided: Iterable[str]) -> None:
+    """A run from a checkpoint skips the usual input check; if nothing can run and a
+    node that has not run lacks a graph input, say so instead of completing empty."""
+    if sched.any_ready():
+        return
+    graph_inputs = set(plan.required) | set(plan.optional)
+    missing: list[str] = []
+    for n, np in enumerate(plan.nodes):
+        if sched.ran[n]:
+            continue
+        for s, fb in zip(np.in_slots, np.fallback_kinds):
+            name = plan.slot_names[s]
+            if not fb and sched.values[s] is MISSING and name in graph_inputs:
+                if name not in missing:
+                    missing.append(name)
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        raise MissingInputError(
+            missing, provided,
+            f"Checkpoint resume is missing required seed inputs: {names}. The checkpoint "
+            "holds no value for them and no node can run without them; pass them to "
+            f"run(), e.g. run(graph, {{{missing[0]!r}: ...}}, checkpoint=...)",
+        )

@@ -118,6 +118,10 @@ class Scheduler:
                     return False
         return True
 
+    def any_ready(self) -> bool:
+        """Whether the next superstep would run anything (no state changes)."""
+        return any(self._is_ready(n) for n in self.candidates)
+
     def next_ready(self, isolate_interrupts: bool) -> list[int]:
         """Nodes to run in the next superstep, in graph order, after the spec's filters."""
         cands = self.candidates
