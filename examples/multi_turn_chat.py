@@ -132,9 +132,9 @@ async def chat(graph: Graph, questions: list[str]) -> Messages:
         key = result.pause.response_key
         result = await runner.run(graph, {"messages": messages, key: question})
         messages = result["messages"]
-        where = f"paused at {result.pause.node_name!r}" if result.pause else "ended"
+        where = f"paused at {result.pause.node_name!r}" if result.paused else "ended"
         print(f"  [{graph.name}] user: {question!r} -> bot: {messages[-1]['content']!r}; {where}")
-        if result.pause is None:
+        if not result.paused:
             break
     return messages
 

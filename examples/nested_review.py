@@ -79,7 +79,7 @@ async def amain() -> None:
     replies = {"edited": "A short, edited note", "cleared": True}
     while True:
         r = await runner.run(flow, {**values, **answers})
-        if r.pause is None:
+        if not r.paused:
             break
         print(f"sequential: paused at {r.pause.node_name!r} showing {r.pause.value!r}")
         answers[r.pause.response_key] = replies[r.pause.response_key]

@@ -10,7 +10,9 @@ on the specs and are compared by the callers.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import keyword
 import types
 import warnings
 from collections.abc import Callable
@@ -37,24 +39,19 @@ class _GraphStandIn(FunctionNode[..., None]):
     """Stands in for a GraphNode; only its boundary (inputs, outputs, defaults) matters."""
 
 
-def _stub(name: str, spec: NodeSpec) -> Callable[..., None]:
-    """A function with one keyword parameter per input (placeholder names), defaults marked.
+# The body of every stub. Compiled under a file name that has no source, so the library's
+# ``definition_hash`` falls back to hashing bytecode at once instead of reading and
+# tokenizing this module for each stand-in (most of a large graph's analysis time).
+_STUB_CODE = next(
+    c for c in compile("def stub(**kwargs):\n    return None\n", "<stand-in>", "exec").co_consts
+    if isinstance(c, types.CodeType)
+)
 
-    The placeholder names are renamed to the real ones with ``with_inputs``, which takes
-    any string, so inputs renamed to non-identifiers are modelled too.
-    """
 
-    def stub(*args: Any, **kwargs: Any) -> None:
-        return None
-
-    params = [
-        inspect.Parameter(
-            _placeholder(i), inspect.Parameter.KEYWORD_ONLY,
-            default=_DEFAULT if p.optional else inspect.Parameter.empty,
-        )
-        for i, p in enumerate(spec.inputs)
-    ]
-    stub.__name__ = stub.__qualname__ = name
+def _stub(name: str, params: list[inspect.Parameter]) -> Callable[..., None]:
+    """A function named ``name`` whose signature is ``params``."""
+    stub = cast(Callable[..., None], types.FunctionType(_STUB_CODE, {"__name__": __name__}, name))
+    stub.__qualname__ = name
     stub.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return stub
 
@@ -63,8 +60,19 @@ def _placeholder(i: int) -> str:
     return f"__hg_input_{i}"
 
 
-def _build(spec: NodeSpec) -> HyperNode:
-    func = _stub(spec.name, spec)
+def _is_param_name(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def _build(spec: NodeSpec, names: list[str]) -> HyperNode:
+    params = [
+        inspect.Parameter(
+            n, inspect.Parameter.KEYWORD_ONLY,
+            default=_DEFAULT if p.optional else inspect.Parameter.empty,
+        )
+        for n, p in zip(names, spec.inputs)
+    ]
+    func = _stub(spec.name, params)
     emit = spec.emit or None
     wait = spec.wait_for or None
     if spec.kind == "route":
@@ -84,13 +92,20 @@ def _build(spec: NodeSpec) -> HyperNode:
 
 
 def stand_in(spec: NodeSpec) -> HyperNode:
-    """A library node with ``spec``'s names (raises like the library on bad names)."""
-    return _build(spec).with_inputs(
-        {_placeholder(i): p.name for i, p in enumerate(spec.inputs)}
-    )
+    """A library node with ``spec``'s names (raises like the library on bad names).
+
+    Parameters carry the input names directly. An input renamed to something that is not
+    a parameter name (``with_inputs`` takes any string) gets a placeholder parameter,
+    renamed with ``with_inputs`` as the library would.
+    """
+    names = [p.name for p in spec.inputs]
+    if all(map(_is_param_name, names)) and len(set(names)) == len(names):
+        return _build(spec, names)
+    node = _build(spec, [_placeholder(i) for i in range(len(names))])
+    return node.with_inputs({_placeholder(i): n for i, n in enumerate(names)})
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class GraphFacts:
     """What the compiler derives from a graph, by node index (same order as the spec)."""
 
@@ -103,16 +118,16 @@ class GraphFacts:
     answers: tuple[str, ...]
     nested_resume: dict[str, tuple[int, str]]
 
-    @property
+    @functools.cached_property
     def outputs(self) -> tuple[str, ...]:
         """``Graph.outputs``: every node's outputs, in node order, gate decisions included."""
         return tuple(dict.fromkeys(o for n in self.spec.nodes for o in n.output_names))
 
-    @property
+    @functools.cached_property
     def emit_names(self) -> frozenset[str]:
         return frozenset(e for n in self.spec.nodes for e in n.emit)
 
-    @property
+    @functools.cached_property
     def result_names(self) -> tuple[str, ...]:
         """The keys a run's ``values`` can hold (the selection, or non-signal outputs)."""
         if self.spec.selected:
@@ -120,15 +135,24 @@ class GraphFacts:
         emits = self.emit_names
         return tuple(o for o in self.outputs if o not in emits)
 
-    @property
+    @functools.cached_property
     def accepted(self) -> tuple[str, ...]:
         return self.required + self.optional
 
-    @property
+    @functools.cached_property
     def interrupt_outputs(self) -> frozenset[str]:
         """Names ``bind`` refuses: every interrupt's answer, in or out of scope."""
         return frozenset(o for n in self.spec.nodes if n.kind == "interrupt"
                          for o in n.data_output_names)
+
+    @functools.cached_property
+    def incoming(self) -> dict[int, list[tuple[int, tuple[str, ...]]]]:
+        """Per node index, the (source node, value names) of its incoming data edges."""
+        out: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+        for e in self.structure.edges:
+            if e.kind == "data":
+                out.setdefault(e.dst, []).append((e.src, tuple(e.value_names)))
+        return out
 
     def producers(self, name: str) -> list[int]:
         return [i for i, n in enumerate(self.spec.nodes) if name in n.data_output_names]
@@ -179,16 +203,32 @@ def _plain(s: Structure) -> Structure:
     return cast(Structure, types.SimpleNamespace(nodes=nodes))
 
 
+def _only(n: HyperNode) -> Structure:
+    return cast(Structure, types.SimpleNamespace(nodes=(n,)))
+
+
+def _check_names(spec: GraphSpec, s: Structure) -> None:
+    """``validation.check_names``, node by node; a GraphNode stand-in gets the GraphNode
+    rules (its name may match its own output, not another node's)."""
+    validation.check_names(cast(Structure, types.SimpleNamespace(nodes=())), spec.name)
+    for n in s.nodes:
+        if not isinstance(n, _GraphStandIn):
+            validation.check_names(_only(n), None)
+            continue
+        if n.name == "END":
+            validation.check_names(_only(n), None)  # the library's "END" message
+        clash = next((m for m in s.nodes if m is not n and n.name in m.outputs), None)
+        if clash is not None:
+            raise GraphConfigError(
+                f"GraphNode {n.name!r} has the same name as an output of node "
+                f"{clash.name!r}; rename it with .as_node(name=...) to keep resume "
+                "paths unambiguous"
+            )
+
+
 def _validate(spec: GraphSpec, s: Structure, entry: tuple[int, ...] | None) -> None:
     """``Graph.__init__``'s checks, in the library's order."""
-    validation.check_names(_plain(s), spec.name)
-    all_outputs = {o for n in s.nodes for o in n.outputs}
-    for n in s.nodes:
-        if isinstance(n, _GraphStandIn) and n.name in all_outputs:
-            raise GraphConfigError(
-                f'GraphNode "{n.name}" has the same name as an output of another node; rename '
-                "it with .as_node(name=...) to keep resume paths unambiguous"
-            )
+    _check_names(spec, s)
     validation.check_defaults(_plain(s))
     validation.check_gates(s)
     for ns in spec.nodes:
@@ -260,13 +300,21 @@ def _analyse(spec: GraphSpec) -> Analysis:
 
 
 _CACHE: dict[GraphSpec, Analysis] = {}
+# By identity first: hashing a spec hashes every node's types, which for a large graph
+# costs more than the lookup saves. Decoded specs are shared (``codec.spec_of``).
+_BY_ID: dict[int, tuple[GraphSpec, Analysis]] = {}
 
 
 def analyse(spec: GraphSpec) -> Analysis:
     """The compiler's view of ``spec`` (memoised: graphs are re-read at every use)."""
+    hit = _BY_ID.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
     found = _CACHE.get(spec)
     if found is None:
         if len(_CACHE) > 512:
             _CACHE.clear()
+            _BY_ID.clear()
         found = _CACHE[spec] = _analyse(spec)
+    _BY_ID[id(spec)] = (spec, found)
     return found

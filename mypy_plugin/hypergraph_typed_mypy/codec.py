@@ -1,17 +1,22 @@
 """Carry a ``NodeSpec``/``GraphSpec`` inside a mypy type, across modules and the cache.
 
-The spec is encoded as a mypy type (literals, tuples and the real value types) and
-stored in the ``extra_attrs`` of the node/graph/result ``Instance``, which mypy
-serializes with the type. The ``Spec`` type argument is set to ``object``: every
-plugin-made type differs from the plain ``X[Any]`` of unchecked code (so re-assigning a
-variable to an unchecked graph drops the old spec), while any two plugin-made types
-stay assignable to each other (so ``graph = graph.bind(x=1)`` is fine).
+The spec is encoded as a mypy type and stored in the ``extra_attrs`` of the
+node/graph/result ``Instance``, which mypy serializes with the type. Names, flags and
+edges go into one string literal (JSON); the value types stay mypy types, in tuples
+next to it. Few type objects per node keep large graphs cheap to build, to write to the
+cache and to read back.
+
+The ``Spec`` type argument is set to ``object``: every plugin-made type differs from
+the plain ``X[Any]`` of unchecked code (so re-assigning a variable to an unchecked graph
+drops the old spec), while any two plugin-made types stay assignable to each other (so
+``graph = graph.bind(x=1)`` is fine).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import Union
+from typing import Any, Union
 
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
@@ -36,54 +41,113 @@ from hypergraph_typed_mypy.model import (
 
 SPEC_ATTR = "__hypergraph_spec__"
 MAY_MISS_ATTR = "__hypergraph_may_miss__"
-_TAG = "hypergraph_typed_mypy/1"
+_TAG = "hypergraph_typed_mypy/3"
 _KINDS: dict[str, NodeKind] = {
     "function": "function", "interrupt": "interrupt", "route": "route", "ifelse": "ifelse",
     "graph": "graph",
 }
 
-Encodable = Union[str, bool, None, Type, tuple["Encodable", ...]]
 Spec = Union[NodeSpec, GraphSpec]
+Decoded = Union[NodeSpec, GraphSpec, NodeOptions, None]
 
 
 class _Bad(Exception):
     """The stored payload does not have the expected shape (an older plugin wrote it)."""
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
 class Encoder:
-    """Builds the literal/tuple types of an encoded spec (needs the checker's builtins)."""
+    """Builds the types of an encoded spec (needs the checker's builtins).
+
+    Get one with ``encoder(api)``: it is shared by every hook of a module.
+    """
 
     def __init__(self, api: CheckerPluginInterface) -> None:
         self._str = api.named_generic_type("builtins.str", [])
         self._bool = api.named_generic_type("builtins.bool", [])
         self._object = api.named_generic_type("builtins.object", [])
         self._tuple = api.named_generic_type("builtins.tuple", [self._object])
+        self._true = LiteralType(True, self._bool)
 
     @property
     def marker(self) -> Instance:
         return self._object
 
-    def value(self, v: Encodable) -> Type:
-        if v is None:
-            return NoneType()
-        if isinstance(v, bool):
-            return LiteralType(v, self._bool)
-        if isinstance(v, str):
-            return LiteralType(v, self._str)
-        if isinstance(v, tuple):
-            return TupleType([self.value(x) for x in v], self._tuple)
-        return v
+    def _text(self, value: str) -> LiteralType:
+        return LiteralType(value, self._str)
 
-    def spec(self, spec: Spec | NodeOptions | None) -> Type:
+    def _types(self, types: Sequence[Type]) -> TupleType:
+        return TupleType(list(types), self._tuple)
+
+    def node_body(self, n: NodeSpec) -> Type:
+        """A node's encoded body, shared with the node's own payload when it has one."""
+        cached = _BODIES.get(id(n))
+        if cached is not None and cached[0] is n:
+            return cached[1]
+        meta = [
+            "node", n.kind, n.name, [[p.name, p.optional] for p in n.inputs],
+            [p.name for p in n.outputs], list(n.emit), list(n.wait_for), list(n.targets),
+            n.multi_target, [p.name for p in n.resume_direct],
+            [p.name for p in n.resume_nested],
+            None if n.map_params is None else list(n.map_params), n.is_async,
+        ]
+        body = self._types([
+            self._text(_json(meta)),
+            *(self._types([p.type for p in ports])
+              for ports in (n.inputs, n.outputs, n.resume_direct, n.resume_nested)),
+        ])
+        _keep(n, body)
+        return body
+
+    def _graph_body(self, g: GraphSpec) -> Type:
+        edges = None if g.edges is None else [
+            [e.src, e.dst, None if e.values is None else list(e.values)] for e in g.edges
+        ]
+        meta = [
+            "graph", g.name, edges, list(g.shared), list(g.entrypoints), list(g.bound),
+            None if g.selected is None else list(g.selected), g.name_known, g.strict_types,
+        ]
+        return self._types([
+            self._text(_json(meta)), self._types([self.node_body(n) for n in g.nodes]),
+        ])
+
+    def _options_body(self, o: NodeOptions) -> Type:
+        def names(v: tuple[str, ...] | None) -> list[str] | None:
+            return None if v is None else list(v)
+
+        meta = [
+            "options", o.kind, names(o.outputs), names(o.emit), names(o.wait_for),
+            None if o.renames is None else [list(r) for r in o.renames], o.name,
+            None if o.targets is None else list(o.targets), o.multi_target,
+        ]
+        return self._types([self._text(_json(meta))])
+
+    def spec(self, spec: Spec | NodeOptions) -> Type:
+        if isinstance(spec, NodeSpec):
+            body = self.node_body(spec)
+        elif isinstance(spec, GraphSpec):
+            body = self._graph_body(spec)
+        else:
+            body = self._options_body(spec)
+        return self._types([self._text(_TAG), body])
+
+    def _payload(self, spec: Spec | NodeOptions | None) -> Type:
+        """The encoded ``spec``, made once per spec object and shared by every type that
+        carries it; reading it back (``spec_of``) finds ``spec`` without decoding."""
         if spec is None:
             return NoneType()
-        if isinstance(spec, NodeSpec):
-            body = _node(spec)
-        elif isinstance(spec, GraphSpec):
-            body = _graph(spec)
-        else:
-            body = _options(spec)
-        return self.value((_TAG, body))
+        cached = _ENCODED.get(id(spec))
+        if cached is not None and cached[0] is spec:
+            return cached[1]
+        payload = self.spec(spec)
+        if len(_ENCODED) > 65536:
+            _ENCODED.clear()
+        _ENCODED[id(spec)] = (spec, payload)
+        _remember(_items(payload, 2)[1], spec)
+        return payload
 
     def attach(
         self, typ: Type, spec: Spec | NodeOptions | None, *, may_miss: bool = False
@@ -98,43 +162,38 @@ class Encoder:
         if not isinstance(inst, Instance) or not inst.args:
             return typ
         args = [*inst.args[:-1], self._object]
-        attrs = {SPEC_ATTR: self.spec(spec)}
+        attrs: dict[str, Type] = {SPEC_ATTR: self._payload(spec)}
         if may_miss:
-            attrs[MAY_MISS_ATTR] = self.value(True)
+            attrs[MAY_MISS_ATTR] = self._true
         return Instance(
             inst.type, args, line=inst.line, column=inst.column,
             extra_attrs=ExtraAttrs(attrs, set(), None),
         )
 
 
-def _ports(ports: Sequence[Port]) -> Encodable:
-    return tuple((p.name, p.type, p.optional) for p in ports)
+# Encoded payloads by the identity of their spec (kept alive with it).
+_ENCODED: dict[int, tuple[object, Type]] = {}
+# Encoded node bodies by the identity of their NodeSpec: a graph's payload reuses the
+# bodies of its nodes' payloads instead of encoding every node again.
+_BODIES: dict[int, tuple[NodeSpec, Type]] = {}
+_ENCODERS: dict[int, tuple[CheckerPluginInterface, Encoder]] = {}
 
 
-def _node(n: NodeSpec) -> Encodable:
-    return (
-        "node", n.kind, n.name, _ports(n.inputs), _ports(n.outputs), n.emit, n.wait_for,
-        n.targets, n.multi_target, _ports(n.resume_direct), _ports(n.resume_nested),
-        n.map_params,
-    )
+def encoder(api: CheckerPluginInterface) -> Encoder:
+    """The ``Encoder`` for ``api`` (one per type checker, so one per module checked)."""
+    hit = _ENCODERS.get(id(api))
+    if hit is not None and hit[0] is api:
+        return hit[1]
+    if len(_ENCODERS) > 64:
+        _ENCODERS.clear()
+    enc = _ENCODERS[id(api)] = (api, Encoder(api))
+    return enc[1]
 
 
-def _graph(g: GraphSpec) -> Encodable:
-    edges: Encodable = (
-        None if g.edges is None else tuple((e.src, e.dst, e.values) for e in g.edges)
-    )
-    return (
-        "graph", g.name, tuple(_node(n) for n in g.nodes), edges, g.shared, g.entrypoints,
-        g.bound, g.selected, g.name_known,
-    )
-
-
-def _options(o: NodeOptions) -> Encodable:
-    renames: Encodable = None if o.renames is None else tuple((a, b) for a, b in o.renames)
-    return (
-        "options", o.kind, o.outputs, o.emit, o.wait_for, renames, o.name, o.targets,
-        o.multi_target,
-    )
+def _keep(n: NodeSpec, body: Type) -> None:
+    if len(_BODIES) > 65536:
+        _BODIES.clear()
+    _BODIES[id(n)] = (n, body)
 
 
 # -- decoding ---------------------------------------------------------------------------
@@ -154,88 +213,86 @@ def _str(t: Type) -> str:
     raise _Bad
 
 
-def _bool(t: Type) -> bool:
-    p = get_proper_type(t)
-    if isinstance(p, LiteralType) and isinstance(p.value, bool):
-        return p.value
-    raise _Bad
+def _meta(t: Type, tag: str) -> list[Any]:
+    meta = json.loads(_str(t))
+    if not isinstance(meta, list) or not meta or meta[0] != tag:
+        raise _Bad
+    return meta
 
 
-def _is_none(t: Type) -> bool:
-    return isinstance(get_proper_type(t), NoneType)
-
-
-def _kind(t: Type) -> NodeKind:
-    kind = _KINDS.get(_str(t))
+def _kind(value: object) -> NodeKind:
+    kind = _KINDS.get(value) if isinstance(value, str) else None
     if kind is None:
         raise _Bad
     return kind
 
 
-def _opt_str(t: Type) -> str | None:
-    return None if _is_none(t) else _str(t)
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
 
 
-def _strs(t: Type) -> tuple[str, ...]:
-    return tuple(_str(x) for x in _items(t))
+def _opt_names(value: Any) -> tuple[str, ...] | None:
+    return None if value is None else _names(value)
 
 
-def _opt_strs(t: Type) -> tuple[str, ...] | None:
-    return None if _is_none(t) else _strs(t)
-
-
-def _read_ports(t: Type) -> tuple[Port, ...]:
-    out = []
-    for item in _items(t):
-        name, typ, optional = _items(item, 3)
-        out.append(Port(_str(name), typ, _bool(optional)))
-    return tuple(out)
+def _ports(names: Sequence[str], types: Type, optional: Sequence[bool] = ()) -> tuple[Port, ...]:
+    items = _items(types, len(names))
+    flags = list(optional) or [False] * len(names)
+    return tuple(Port(n, t, bool(o)) for n, t, o in zip(names, items, flags))
 
 
 def _read_node(t: Type) -> NodeSpec:
-    (tag, kind, name, ins, outs, emit, wait, targets, multi, rdirect, rnested,
-     mparams) = _items(t, 12)
-    if _str(tag) != "node":
-        raise _Bad
+    head, ins, outs, rdirect, rnested = _items(t, 5)
+    (_, kind, name, inputs, outputs, emit, wait, targets, multi, rd, rn, mapped,
+     is_async) = _meta(head, "node")
     return NodeSpec(
-        kind=_kind(kind), name=_str(name), inputs=_read_ports(ins), outputs=_read_ports(outs),
-        emit=_strs(emit), wait_for=_strs(wait),
-        targets=tuple(_opt_str(x) for x in _items(targets)), multi_target=_bool(multi),
-        resume_direct=_read_ports(rdirect), resume_nested=_read_ports(rnested),
-        map_params=_opt_strs(mparams),
+        kind=_kind(kind), name=str(name),
+        inputs=_ports([str(i[0]) for i in inputs], ins, [bool(i[1]) for i in inputs]),
+        outputs=_ports(_names(outputs), outs), emit=_names(emit), wait_for=_names(wait),
+        targets=tuple(None if x is None else str(x) for x in targets),
+        multi_target=bool(multi), resume_direct=_ports(_names(rd), rdirect),
+        resume_nested=_ports(_names(rn), rnested), map_params=_opt_names(mapped),
+        is_async=bool(is_async),
     )
 
 
+def _node_of(body: Type) -> NodeSpec:
+    """A node body decoded once: graphs share the bodies of their nodes' payloads."""
+    found = _DECODED.get(id(body))
+    if found is not None and found[0] is body and isinstance(found[1], NodeSpec):
+        return found[1]
+    node = _read_node(body)
+    _remember(body, node)
+    _keep(node, body)
+    return node
+
+
 def _read_graph(t: Type) -> GraphSpec:
-    tag, name, nodes, edges, shared, entry, bound, selected, known = _items(t, 9)
-    if _str(tag) != "graph":
-        raise _Bad
-    edge_decls: tuple[EdgeDecl, ...] | None = None
-    if not _is_none(edges):
-        decls = []
-        for e in _items(edges):
-            src, dst, values = _items(e, 3)
-            decls.append(EdgeDecl(_str(src), _str(dst), _opt_strs(values)))
-        edge_decls = tuple(decls)
+    head, nodes = _items(t, 2)
+    _, name, edges, shared, entry, bound, selected, known, strict = _meta(head, "graph")
     return GraphSpec(
-        name=_opt_str(name), nodes=tuple(_read_node(n) for n in _items(nodes)),
-        edges=edge_decls, shared=_strs(shared), entrypoints=_strs(entry), bound=_strs(bound),
-        selected=_opt_strs(selected), name_known=_bool(known),
+        name=None if name is None else str(name),
+        nodes=tuple(_node_of(n) for n in _items(nodes)),
+        edges=None if edges is None else tuple(
+            EdgeDecl(str(src), str(dst), _opt_names(values)) for src, dst, values in edges
+        ),
+        shared=_names(shared), entrypoints=_names(entry), bound=_names(bound),
+        selected=_opt_names(selected), name_known=bool(known), strict_types=bool(strict),
     )
 
 
 def _read_options(t: Type) -> NodeOptions:
-    tag, kind, outs, emit, wait, renames, name, targets, multi = _items(t, 9)
-    if _str(tag) != "options":
-        raise _Bad
-    pairs: tuple[tuple[str, str], ...] | None = None
-    if not _is_none(renames):
-        pairs = tuple((_str(a), _str(b)) for a, b in (_items(r, 2) for r in _items(renames)))
+    (head,) = _items(t, 1)
+    _, kind, outputs, emit, wait, renames, name, targets, multi = _meta(head, "options")
     return NodeOptions(
-        kind=_kind(kind), outputs=_opt_strs(outs), emit=_opt_strs(emit), wait_for=_opt_strs(wait),
-        renames=pairs, name=_opt_str(name),
-        targets=None if _is_none(targets) else tuple(_opt_str(x) for x in _items(targets)),
-        multi_target=_bool(multi),
+        kind=_kind(kind), outputs=_opt_names(outputs), emit=_opt_names(emit),
+        wait_for=_opt_names(wait),
+        renames=None if renames is None else tuple((str(a), str(b)) for a, b in renames),
+        name=None if name is None else str(name),
+        targets=None if targets is None else tuple(
+            None if x is None else str(x) for x in targets
+        ),
+        multi_target=bool(multi),
     )
 
 
@@ -246,38 +303,63 @@ def _payload(typ: Type | None) -> Type | None:
     if not isinstance(inst, Instance) or inst.extra_attrs is None:
         return None
     payload = inst.extra_attrs.attrs.get(SPEC_ATTR)
-    if payload is None or _is_none(payload):
+    if payload is None or isinstance(get_proper_type(payload), NoneType):
         return None
     try:
         tag, body = _items(payload, 2)
         return body if _str(tag) == _TAG else None
-    except (_Bad, ValueError):
+    except _Bad:
         return None
+
+
+# Decoded specs by the identity of their payload. mypy copies a type's ``extra_attrs``
+# by reference, so every read of a graph's result (``result["x"]``) finds the payload
+# decoded once; the payload is kept alive with its spec, so an id is never reused.
+_DECODED: dict[int, tuple[Type, Decoded]] = {}
+
+
+def _remember(body: Type, spec: Decoded) -> None:
+    if len(_DECODED) > 65536:
+        _DECODED.clear()
+    _DECODED[id(body)] = (body, spec)
+
+
+def _decoded(typ: Type | None) -> Decoded:
+    """What a plugin-made type carries, decoded once per payload."""
+    body = _payload(typ)
+    if body is None:
+        return None
+    found = _DECODED.get(id(body))
+    if found is not None and found[0] is body:
+        return found[1]
+    spec: Decoded
+    try:
+        tag = json.loads(_str(_items(body)[0]))[0]
+        if tag == "node":
+            spec = _read_node(body)
+            _keep(spec, body)
+        elif tag == "graph":
+            spec = _read_graph(body)
+        elif tag == "options":
+            spec = _read_options(body)
+        else:
+            spec = None
+    except (_Bad, ValueError, TypeError, IndexError, KeyError):
+        spec = None  # an older plugin's payload: the type reads as unknown
+    _remember(body, spec)
+    return spec
 
 
 def options_of(typ: Type | None) -> NodeOptions | None:
     """The decorator arguments a ``@node(...)``-style decorator carries in its result type."""
-    body = _payload(typ)
-    if body is None:
-        return None
-    try:
-        return _read_options(body) if _str(_items(body)[0]) == "options" else None
-    except (_Bad, ValueError):
-        return None
+    found = _decoded(typ)
+    return found if isinstance(found, NodeOptions) else None
 
 
 def spec_of(typ: Type | None) -> Spec | None:
     """The spec a plugin-made type carries, or ``None`` (unknown, or not plugin-made)."""
-    body = _payload(typ)
-    if body is None:
-        return None
-    try:
-        kind = _str(_items(body)[0])
-        if kind == "node":
-            return _read_node(body)
-        return _read_graph(body) if kind == "graph" else None
-    except (_Bad, ValueError):
-        return None
+    found = _decoded(typ)
+    return found if isinstance(found, (NodeSpec, GraphSpec)) else None
 
 
 def node_spec_of(typ: Type | None) -> NodeSpec | None:

@@ -10,12 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import attrs
+from mypy.erasetype import erase_typevars
 from mypy.nodes import Context
 from mypy.plugin import CheckerPluginInterface
-from mypy.types import Instance, LiteralType, Type, UnionType, get_proper_type
+from mypy.subtypes import is_subtype
+from mypy.types import (
+    AnyType,
+    Instance,
+    LiteralType,
+    Type,
+    TypedDictType,
+    UnionType,
+    get_proper_type,
+)
 
 from hypergraph_typed_mypy.errors import NODE, fail, quoted, show
-from hypergraph_typed_mypy.model import NodeOptions, NodeSpec, Port
+from hypergraph_typed_mypy.model import NodeOptions, NodeSpec, Port, any_type
 from hypergraph_typed_mypy.signatures import FuncShape, split_outputs, without_none
 
 KIND_LABEL = {
@@ -132,7 +142,7 @@ def declare(
             ))
         outputs: tuple[Port, ...] = (Port(f"_{name}", shape.value),)
         if opts.kind == "route":
-            problems += route_return_problems(name, opts.targets, shape.value)
+            problems += route_return_problems(name, opts.targets, erase_typevars(shape.value))
     else:
         value = shape.value
         if opts.kind == "interrupt":
@@ -143,14 +153,48 @@ def declare(
                 f"{owner} has {len(opts.outputs)} output names {_tuple(opts.outputs)} but "
                 f"returns {show(api, value)}, a tuple of {arity}; give one output name per item"
             )
+        elif len(opts.outputs) > 1:
+            # A type variable may stand for a tuple or a dict: judge it as Any.
+            problems += _several_outputs_problems(api, owner, opts, erase_typevars(value))
     spec = NodeSpec(
         kind=opts.kind, name=name, inputs=ports, outputs=outputs, emit=opts.emit,
         wait_for=opts.wait_for, targets=opts.targets, multi_target=opts.multi_target,
+        is_async=shape.is_async,
     )
     signal = signal_problems(spec)
     if signal:
         return Declared(None, tuple(problems + signal))
     return Declared(spec, tuple(problems))
+
+
+def _several_outputs_problems(
+    api: CheckerPluginInterface, owner: str, opts: NodeOptions, value: Type
+) -> list[str]:
+    """Several output names need a value the runtime can split: ``execute.split_outputs``
+    unpacks an iterable in order; ``InterruptNode.resolve_handler_result`` takes a dict."""
+    names = opts.outputs or ()
+    p = get_proper_type(value)
+    if isinstance(p, AnyType):
+        return []
+    shown = show(api, value)
+    if opts.kind == "interrupt":
+        mapping = api.named_generic_type("typing.Mapping", [any_type(), any_type()])
+        if isinstance(p, TypedDictType) or is_subtype(value, mapping, options=api.options):
+            return []
+        return [
+            f"{owner} has {len(names)} outputs {_tuple(names)}, so its handler must return a "
+            f"dict with exactly those keys, but it returns {shown}; return "
+            "{" + ", ".join(f'"{n}": ...' for n in names) + "} (annotate it as a TypedDict)"
+        ]
+    iterable = api.named_generic_type("typing.Iterable", [any_type()])
+    is_text = isinstance(p, Instance) and p.type.fullname in ("builtins.str", "builtins.bytes")
+    if is_text or not is_subtype(value, iterable, options=api.options):
+        return [
+            f"{owner} has {len(names)} output names {_tuple(names)} but returns {shown}, "
+            f"which is not a tuple; return a tuple of {len(names)} values "
+            f"(-> tuple[...]) or use one output name"
+        ]
+    return []
 
 
 def _tuple(names: Sequence[str]) -> str:

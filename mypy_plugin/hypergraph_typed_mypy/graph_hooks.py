@@ -13,28 +13,31 @@ import attrs
 from mypy.nodes import Context, Expression
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
-from mypy.types import Type
+from mypy.types import AnyType, Instance, Type, get_proper_type, has_type_vars
 
 from hypergraph_typed_mypy.analysis import GraphFacts, analyse
-from hypergraph_typed_mypy.codec import Encoder, graph_spec_of, node_spec_of
+from hypergraph_typed_mypy.codec import encoder, graph_spec_of, node_spec_of
 from hypergraph_typed_mypy.errors import EDGE, GRAPH, KEY, NODE, VALUE, fail, quoted, show
 from hypergraph_typed_mypy.graph_types import (
     boundary_spec,
     consumer_ports,
     node_inputs,
     node_outputs,
+    typed,
 )
 from hypergraph_typed_mypy.literals import (
     UNKNOWN,
     CallArgs,
     Value,
+    bool_value,
     expr_type,
     is_none,
     names_value,
     sequence_items,
     str_value,
+    typeinfo,
 )
-from hypergraph_typed_mypy.model import EdgeDecl, GraphSpec, NodeSpec
+from hypergraph_typed_mypy.model import EdgeDecl, GraphSpec, NodeSpec, Port
 
 
 def _node_name(api: CheckerPluginInterface, expr: Expression) -> str | None:
@@ -93,8 +96,10 @@ def _graph_spec(ctx: FunctionContext) -> tuple[GraphSpec, list[Expression]]:
     items = sequence_items(nodes_expr)
     if items is None:
         raise _Dynamic
-    specs = [node_spec_of(expr_type(api, e)) for e in items]
+    types = [expr_type(api, e) for e in items]
+    specs = [node_spec_of(t) for t in types]
     if any(s is None for s in specs):
+        _report_non_nodes(api, items, types)
         raise _Dynamic
     edges_expr, edges_type = args.get("edges")
     edges = None
@@ -122,42 +127,130 @@ def _graph_spec(ctx: FunctionContext) -> tuple[GraphSpec, list[Expression]]:
     if name_expr is not None and not is_none(name_expr, name_type):
         name = str_value(name_expr, name_type)
         known = name is not None
+    strict_expr, strict_type = args.get("strict_types")
+    strict = strict_expr is not None and bool_value(strict_expr, strict_type) is True
     spec = GraphSpec(
         name=name, nodes=tuple(s for s in specs if s is not None), edges=edges,
-        shared=shared_names, entrypoints=entry, name_known=known,
+        shared=shared_names, entrypoints=entry, name_known=known, strict_types=strict,
     )
     return spec, items
+
+
+def _report_non_nodes(
+    api: CheckerPluginInterface, items: list[Expression], types: list[Type | None]
+) -> None:
+    """``Graph([...])`` items that are not nodes (``analyze`` raises GraphConfigError)."""
+    info = typeinfo(api, "hypergraph_typed.nodes.base.HyperNode")
+    if info is None:
+        return
+    node_type = Instance(info, [])
+    for i, (expr, typ) in enumerate(zip(items, types)):
+        if typ is None or isinstance(get_proper_type(typ), AnyType):
+            continue
+        if not is_subtype(typ, node_type, options=api.options):
+            fail(api, f"Graph(...) item {i} has type {show(api, typ)}, which is not a node; "
+                 "list nodes made with @node, @route, @ifelse, @interrupt or graph.as_node()",
+                 expr, GRAPH)
 
 
 def _config_error(api: CheckerPluginInterface, problem: str, context: Context, where: str) -> None:
     fail(api, f"{where} would raise GraphConfigError: {problem}", context, GRAPH)
 
 
+def _fits(api: CheckerPluginInterface, value: Type, param: Type, strict: bool) -> bool:
+    """mypy's assignability; under ``strict_types`` without numeric promotions, as the
+    library's ``compiler.types.compatible`` fits classes by subclass (int -> float fails)."""
+    return is_subtype(value, param, ignore_promotions=strict, options=api.options)
+
+
+def _edge_fix(
+    api: CheckerPluginInterface, text: str, out: Type, param: Type, strict: bool
+) -> str:
+    """The edge message's fix: under ``strict_types`` an edge mypy accepts may still fail."""
+    if strict and is_subtype(out, param, options=api.options):
+        return (f"{text}; strict_types=True fits classes by subclass only (int is not a "
+                "float), so Graph(...) would raise GraphConfigError. Annotate both sides alike "
+                "or convert the value in between")
+    return f"{text}; change one annotation or convert the value in between"
+
+
+def _shown_param(api: CheckerPluginInterface, declared: Port | None, param: Type) -> str:
+    """A parameter's type as written when it is generic (``list[T]``), else as solved."""
+    if declared is not None and has_type_vars(declared.type):
+        return show(api, declared.type)
+    return show(api, param)
+
+
 def check_edge_types(
-    api: CheckerPluginInterface, facts: GraphFacts, exprs: list[Expression], context: Context
+    api: CheckerPluginInterface, facts: GraphFacts, exprs: list[Expression], context: Context,
+    nodes: tuple[NodeSpec, ...] | None = None, before: tuple[NodeSpec, ...] | None = None,
+    solved_from: str = "its inputs",
 ) -> None:
-    """Every data edge: the producer's value type must fit the consumer's parameter."""
-    nodes = facts.spec.nodes
+    """Every data edge, and every writer/reader pair of a shared value: the producer's
+    value type must fit the consumer's parameter.
+
+    ``nodes`` are the graph's nodes with generic ones solved (by default from the edges
+    alone); with ``before``, only edges whose types differ from those in ``before`` are
+    checked (a run's inputs solved a generic node further); ``solved_from`` says what
+    a generic producer's type was solved from.
+    """
+    nodes = nodes if nodes is not None else typed(api, facts).nodes
+    declared = facts.spec.nodes
+    strict = facts.spec.strict_types
+
+    def ports(ns: tuple[NodeSpec, ...], src: int, dst: int, v: str) -> tuple[Type, Type] | None:
+        out = next((p.type for p in node_outputs(api, ns[src]) if p.name == v), None)
+        param = next((p.type for p in node_inputs(api, ns[dst]) if p.name == v), None)
+        return None if out is None or param is None else (out, param)
+
+    def problem(src: int, dst: int, v: str) -> tuple[Type, Type] | None:
+        types = ports(nodes, src, dst, v)
+        if types is None or (before is not None and types == ports(before, src, dst, v)):
+            return None
+        return None if _fits(api, types[0], types[1], strict) else types
+
+    def param_port(dst: int, v: str) -> Port | None:
+        return next((p for p in declared[dst].inputs if p.name == v), None)
+
+    def carried(src: int, v: str, out: Type) -> str:
+        """``"str"``, or for a generic producer ``"str" (T of generic node "first", ...)``."""
+        raw = next((p.type for p in declared[src].outputs if p.name == v), None)
+        if raw is None or not has_type_vars(raw):
+            return show(api, out)
+        return (f"{show(api, out)} ({show(api, raw)} of generic node "
+                f'"{nodes[src].name}", solved from {solved_from})')
+
     for e in facts.structure.edges:
         if e.kind != "data":
             continue
-        src, dst = nodes[e.src], nodes[e.dst]
-        outs = {p.name: p.type for p in node_outputs(api, src)}
-        ins = {p.name: p.type for p in node_inputs(api, dst)}
         for v in e.value_names:
-            if v not in outs or v not in ins:
+            bad = problem(e.src, e.dst, v)
+            if bad is None:
                 continue
-            if not is_subtype(outs[v], ins[v], options=api.options):
-                where = exprs[e.dst] if e.dst < len(exprs) else context
-                fail(api, f'Edge "{src.name}" -> "{dst.name}" carries "{v}" as '
-                     f'{show(api, outs[v])}, but parameter "{v}" of "{dst.name}" expects '
-                     f"{show(api, ins[v])}; change one annotation or convert the value in "
-                     "between", where, EDGE)
+            where = exprs[e.dst] if e.dst < len(exprs) else context
+            src, dst = nodes[e.src].name, nodes[e.dst].name
+            text = (f'Edge "{src}" -> "{dst}" carries "{v}" as {carried(e.src, v, bad[0])}, '
+                    f'but parameter "{v}" of "{dst}" expects '
+                    f"{_shown_param(api, param_port(e.dst, v), bad[1])}")
+            fail(api, _edge_fix(api, text, bad[0], bad[1], strict), where, EDGE)
+    for v in facts.spec.shared:
+        for w in facts.producers(v):
+            for c in facts.consumers(v, active_only=False):
+                if nodes[c].name == nodes[w].name:
+                    continue
+                bad = problem(w, c, v)
+                if bad is None:
+                    continue
+                where = exprs[w] if w < len(exprs) else context
+                fail(api, f'Shared value "{v}" is written by "{nodes[w].name}" as '
+                     f'{carried(w, v, bad[0])}, but parameter "{v}" of "{nodes[c].name}" '
+                     f"expects {_shown_param(api, param_port(c, v), bad[1])}; every writer of "
+                     "a shared value must fit every reader", where, EDGE)
 
 
 def graph_hook(ctx: FunctionContext) -> Type:
     """``Graph([...], edges=..., entrypoint=..., name=..., shared=...)``."""
-    enc = Encoder(ctx.api)
+    enc = encoder(ctx.api)
     try:
         spec, exprs = _graph_spec(ctx)
     except _Dynamic:
@@ -184,7 +277,7 @@ def _receiver(ctx: MethodContext) -> GraphFacts | None:
 
 def _derived(ctx: MethodContext, spec: GraphSpec | None, where: str) -> Type:
     """Attach ``spec`` after re-analysing it; report what the library would raise."""
-    enc = Encoder(ctx.api)
+    enc = encoder(ctx.api)
     if spec is None:
         return enc.attach(ctx.default_return_type, None)
     result = analyse(spec)
@@ -337,7 +430,7 @@ def _as_node(
     api: CheckerPluginInterface, facts: GraphFacts | None, name_expr: Expression | None,
     name_type: Type | None, context: Context, default: Type,
 ) -> Type:
-    enc = Encoder(api)
+    enc = encoder(api)
     if facts is None:
         return enc.attach(default, None)
     if name_expr is not None and not is_none(name_expr, name_type):

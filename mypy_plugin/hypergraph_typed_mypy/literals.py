@@ -22,6 +22,7 @@ from mypy.nodes import (
     StarExpr,
     StrExpr,
     TupleExpr,
+    TypeInfo,
 )
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.subtypes import is_subtype
@@ -38,7 +39,15 @@ class _Unknown:
 UNKNOWN: Final = _Unknown()
 
 END_FULLNAME = "hypergraph_typed._sentinels.END"
-END_TYPE = "hypergraph_typed._sentinels._EndType"
+END_TYPE = "hypergraph_typed._sentinels.EndType"
+
+
+def typeinfo(api: CheckerPluginInterface, fullname: str) -> TypeInfo | None:
+    """A class by full name, looked up in the modules of the build (no import needed)."""
+    module, _, name = fullname.rpartition(".")
+    tree = api.modules.get(module) if isinstance(api, TypeChecker) else None
+    sym = tree.names.get(name) if tree is not None else None
+    return sym.node if sym is not None and isinstance(sym.node, TypeInfo) else None
 
 
 def expr_type(api: CheckerPluginInterface, expr: Expression) -> Type | None:

@@ -53,6 +53,8 @@ class NodeSpec:
     resume_direct: tuple[Port, ...] = ()
     resume_nested: tuple[Port, ...] = ()
     map_params: tuple[str, ...] | None = None
+    # ``async def`` (for a GraphNode: some node at any depth is), which SyncRunner refuses.
+    is_async: bool = False
 
     @property
     def is_gate(self) -> bool:
@@ -94,6 +96,7 @@ class GraphSpec:
     selected: tuple[str, ...] | None = None
     # False when ``name=`` was not a literal: ``as_node()`` then cannot know its name.
     name_known: bool = True
+    strict_types: bool = False
 
     def node(self, name: str) -> NodeSpec | None:
         return next((n for n in self.nodes if n.name == name), None)

@@ -12,9 +12,9 @@ from typing import Final
 
 from mypy.nodes import Context, Decorator, DictExpr, Expression
 from mypy.plugin import CheckerPluginInterface, FunctionContext
-from mypy.types import CallableType, Type, get_proper_type
+from mypy.types import CallableType, Instance, Type, get_proper_type
 
-from hypergraph_typed_mypy.codec import Encoder, node_spec_of, options_of
+from hypergraph_typed_mypy.codec import encoder, node_spec_of, options_of
 from hypergraph_typed_mypy.declare import KIND_LABEL, declare, label, report
 from hypergraph_typed_mypy.errors import NODE, fail, quoted
 from hypergraph_typed_mypy.literals import (
@@ -199,11 +199,28 @@ def build(
 ) -> Type:
     """The node type for ``opts`` applied to the function ``fn_expr``."""
     api = ctx.api
+    if opts.name is None and _is_partial(fn_type):
+        # FunctionNode/RouteNode read the name from ``__name__``, which a partial lacks.
+        fail(api, f"{KIND_LABEL[opts.kind]} built from functools.partial(...) needs a name: a "
+             "partial has no __name__, so the library raises TypeError. Build it with "
+             f'{_CLASS[opts.kind]}(partial(...), name="...", ...)', ctx.context, NODE)
+        return encoder(api).attach(ctx.default_return_type, None)
     shape = func_shape(api, fn_type, fn_expr)
     name = opts.name or _function_name(ctx.context, fn_expr) or (shape.name if shape else None)
     declared = declare(api, opts, shape, name)
     report(api, declared, ctx.context)
-    return Encoder(api).attach(ctx.default_return_type, declared.spec)
+    return encoder(api).attach(ctx.default_return_type, declared.spec)
+
+
+_CLASS = {
+    "function": "FunctionNode", "interrupt": "InterruptNode", "route": "RouteNode",
+    "ifelse": "IfElseNode", "graph": "GraphNode",
+}
+
+
+def _is_partial(typ: Type | None) -> bool:
+    p = get_proper_type(typ) if typ is not None else None
+    return isinstance(p, Instance) and p.type.fullname == "functools.partial"
 
 
 def _decorator(ctx: FunctionContext, opts: NodeOptions) -> Type:
@@ -211,7 +228,7 @@ def _decorator(ctx: FunctionContext, opts: NodeOptions) -> Type:
     ret = get_proper_type(ctx.default_return_type)
     if not isinstance(ret, CallableType):
         return ctx.default_return_type
-    enc = Encoder(ctx.api)
+    enc = encoder(ctx.api)
     return ret.copy_modified(name=APPLY[opts.kind], ret_type=enc.attach(ret.ret_type, opts))
 
 
@@ -240,7 +257,7 @@ def apply_hook(ctx: FunctionContext) -> Type:
     ret = get_proper_type(ctx.default_return_type)
     opts = options_of(ret)
     if opts is None or not ctx.args or not ctx.args[0]:
-        return Encoder(ctx.api).attach(ctx.default_return_type, None)
+        return encoder(ctx.api).attach(ctx.default_return_type, None)
     return build(ctx, opts, ctx.args[0][0], ctx.arg_types[0][0])
 
 
@@ -252,7 +269,7 @@ def constructor_hook(kind: NodeKind) -> Callable[[FunctionContext], Type]:
         first = "source" if kind in ("function", "interrupt") else "func"
         fn_expr, fn_type = CallArgs(ctx).get(first, 0)
         if fn_expr is None:
-            return Encoder(ctx.api).attach(ctx.default_return_type, None)
+            return encoder(ctx.api).attach(ctx.default_return_type, None)
         return build(ctx, opts, fn_expr, fn_type)
 
     return hook

@@ -13,7 +13,7 @@ from mypy.nodes import Context
 from mypy.plugin import CheckerPluginInterface, MethodContext
 from mypy.types import Type
 
-from hypergraph_typed_mypy.codec import Encoder, node_spec_of
+from hypergraph_typed_mypy.codec import encoder, node_spec_of
 from hypergraph_typed_mypy.declare import apply_renames, label, signal_problems
 from hypergraph_typed_mypy.errors import NODE, fail, quoted
 from hypergraph_typed_mypy.literals import UNKNOWN, expr_type, str_dict_value, str_value
@@ -43,7 +43,7 @@ def _mapping(ctx: MethodContext) -> dict[str, str] | None:
 def _finish(ctx: MethodContext, spec: NodeSpec | None, problems: list[str]) -> Type:
     for problem in problems:
         fail(ctx.api, problem, ctx.context, NODE)
-    return Encoder(ctx.api).attach(ctx.default_return_type, None if problems else spec)
+    return encoder(ctx.api).attach(ctx.default_return_type, None if problems else spec)
 
 
 def _renamed_ports(ports: tuple[Port, ...], mapping: dict[str, str]) -> tuple[Port, ...]:

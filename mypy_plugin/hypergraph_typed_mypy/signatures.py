@@ -1,14 +1,14 @@
 """What a decorated function declares, read from its mypy type the way the library reads it.
 
-Parameters become inputs (``*args``/``**kwargs`` are skipped, as ``signature_params``
-does); the value a run stores is the return value, awaited for ``async def`` and
-collected into a ``list`` for generators.
+Parameters become inputs (``*args``/``**kwargs`` as required inputs named after them, as
+``signature_params`` reports them); the value a run stores is the return value, awaited for ``async def`` and
+collected into a ``list`` for generators. Type variables are kept: a generic node is
+solved per graph (``generics``).
 """
 
 from __future__ import annotations
 
 import attrs
-from mypy.erasetype import erase_typevars
 from mypy.nodes import (
     ArgKind,
     Decorator,
@@ -120,13 +120,14 @@ def _params(
         declared = []
     ports = []
     for i, (t, kind, name) in enumerate(zip(arg_types, arg_kinds, arg_names)):
-        if kind.is_star():
-            continue
         if name is None and declared:
             name = declared[i]
         if name is None:
             return None
-        ports.append(Port(name, erase_typevars(t), kind.is_optional()))
+        # ``*args``/``**kwargs`` are required inputs under their own names, typed by
+        # their annotation (the item type), as ``signature_params`` reports them.
+        optional = kind.is_optional() and not kind.is_star()
+        ports.append(Port(name, t, optional))
     return tuple(ports)
 
 
@@ -151,7 +152,7 @@ def func_shape(
             name = "<lambda>"
         else:
             name = p.name.split(" of ")[0] if p.name else None
-        return FuncShape(name, params, erase_typevars(value), is_async, is_gen)
+        return FuncShape(name, params, value, is_async, is_gen)
     if isinstance(p, Instance) and p.type.fullname in _NODE_CLASSES and len(p.args) >= 2:
         # A node used as a source contributes only its function (renames are dropped).
         pspec = get_proper_type(p.args[0])
@@ -165,7 +166,7 @@ def func_shape(
             api.named_generic_type("builtins.function", []),
         )
         value, is_async, is_gen = _stored_value(api, fake, None)
-        return FuncShape(None, params, erase_typevars(value), is_async, is_gen)
+        return FuncShape(None, params, value, is_async, is_gen)
     return None
 
 

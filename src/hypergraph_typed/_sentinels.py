@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, final
+from typing import TYPE_CHECKING, Any, Final, final
+
+if TYPE_CHECKING:
+    # Statically END is a ``str``: routes are annotated ``-> str`` (as hypergraph's docs
+    # write them) and return either a target name or END. At run time END is not a str.
+    _EndBase = str
+else:
+    _EndBase = object
 
 
 @final
-class _EndType:
-    """The type of ``END``: a unique, uncallable marker meaning "route to no node"."""
+class EndType(_EndBase):
+    """The type of ``END``: a unique, uncallable marker meaning "route to no node".
 
-    _instance: _EndType | None = None
+    Use it in annotations of routes that return precise names, e.g.
+    ``-> Literal["retry", "publish"] | EndType``. Type checkers treat it as a subtype
+    of ``str``, so ``-> str`` routes may ``return END`` too; at run time ``END`` is not a
+    string (``isinstance(END, str)`` is False, ``END != "END"``): test it with ``is END``.
+    """
 
-    def __new__(cls) -> _EndType:
+    _instance: EndType | None = None
+
+    def __new__(cls) -> EndType:
         if cls._instance is not None:
             raise TypeError("END is a sentinel; use `END` itself, do not call it")
-        inst = super().__new__(cls)
+        inst = object.__new__(cls)
         cls._instance = inst
         return inst
 
@@ -26,14 +39,16 @@ class _EndType:
     def __reduce__(self) -> str:
         return "END"
 
-    def __copy__(self) -> _EndType:
+    def __copy__(self) -> EndType:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> _EndType:
+    def __deepcopy__(self, memo: dict[int, Any]) -> EndType:
         return self
 
 
-END: Final = _EndType()
+_EndType = EndType  # the former private name, kept for imports that used it
+
+END: Final[EndType] = EndType()
 
 
 @final

@@ -20,8 +20,8 @@ class MissingInputError(Exception):
         provided: Iterable[str] | None = None,
         message: str | None = None,
     ) -> None:
-        self.missing = list(missing)
-        self.provided = list(provided) if provided is not None else []
+        self.missing: list[str] = list(missing)
+        self.provided: list[str] = list(provided) if provided is not None else []
         if message is None:
             names = ", ".join(repr(m) for m in self.missing)
             message = f"Missing required inputs: {names}"
@@ -35,7 +35,7 @@ class MissingInputError(Exception):
             if hints:
                 message += ". " + "; ".join(hints)
             message += ". Pass them in run(values) or fix them with graph.bind(...)."
-        self.message = message
+        self.message: str = message
         super().__init__(message)
 
 
@@ -43,8 +43,8 @@ class InfiniteLoopError(Exception):
     """A run was still making progress after ``max_iterations`` supersteps."""
 
     def __init__(self, max_iterations: int, message: str | None = None) -> None:
-        self.max_iterations = max_iterations
-        self.message = message or (
+        self.max_iterations: int = max_iterations
+        self.message: str = message or (
             f"Graph execution exceeded {max_iterations} iterations: a cycle kept producing "
             "new values. Make the loop end (route to END) or raise max_iterations."
         )

@@ -19,7 +19,7 @@ from typing import Any
 
 from hypergraph_typed._signing import MAC_BYTES, Signer, require_key
 
-logger = logging.getLogger("hypergraph_typed.cache")
+logger: logging.Logger = logging.getLogger("hypergraph_typed.cache")
 
 _MISSING = object()
 PURPOSE = "hypergraph_typed.DiskCache entry"
@@ -55,7 +55,7 @@ class DiskCache:
         from hypergraph_typed.cache._bytes_disk import BytesOnlyDisk
         from hypergraph_typed.cache._key import load_user_key
 
-        self.directory = Path(cache_dir).expanduser()
+        self.directory: Path = Path(cache_dir).expanduser()
         self.directory.mkdir(parents=True, exist_ok=True)
         secret = load_user_key() if key is None else require_key(key, "DiskCache(key=...)")
         self._signer = Signer(secret, PURPOSE)

@@ -55,7 +55,7 @@ class SqlCheckpointer(StoreCheckpointer):
     def __init__(self, policy: CheckpointPolicy, serializer: Serializer | None,
                  read_only: bool = False) -> None:
         super().__init__(policy)
-        self.read_only = bool(read_only)
+        self.read_only: bool = bool(read_only)
         if serializer is not None and not isinstance(serializer, Serializer):
             raise TypeError(
                 f"serializer must be a Serializer (JsonSerializer(), PickleSerializer(...)), "

@@ -111,7 +111,7 @@ class SqlText:
 
     def __init__(self, dialect: Dialect, prefix: str = "") -> None:
         self.dialect = dialect
-        self.tables = {
+        self.tables: dict[str, str] = {
             "prefix": prefix,
             "runs": f"{prefix}runs",
             "steps": f"{prefix}steps",
@@ -120,26 +120,26 @@ class SqlText:
         }
         r = self.render
         g = self.guard
-        self.select_run = r(f"SELECT {RUN_COLS} FROM {{runs}} WHERE id = ?")
-        self.select_lease = r("SELECT epoch, version FROM {runs} WHERE id = ?")
-        self.select_steps = r(
+        self.select_run: str = r(f"SELECT {RUN_COLS} FROM {{runs}} WHERE id = ?")
+        self.select_lease: str = r("SELECT epoch, version FROM {runs} WHERE id = ?")
+        self.select_steps: str = r(
             f"SELECT {STEP_COLS} FROM {{steps}} WHERE run_id = ? ORDER BY {_STEP_ORDER}"
         )
-        self.select_steps_upto = r(
+        self.select_steps_upto: str = r(
             f"SELECT {STEP_COLS} FROM {{steps}} WHERE run_id = ? AND superstep <= ? "
             f"ORDER BY {_STEP_ORDER}"
         )
-        self.select_inputs = r("SELECT name, value FROM {inputs} WHERE run_id = ?")
+        self.select_inputs: str = r("SELECT name, value FROM {inputs} WHERE run_id = ?")
         # The run, its steps (in order) and its inputs in ONE statement, so the three
         # are one consistent snapshot without an explicit transaction.
-        self.select_snapshot = r(_snapshot_sql(typed=dialect.name == "postgres"))
-        self.select_children = r(
+        self.select_snapshot: str = r(_snapshot_sql(typed=dialect.name == "postgres"))
+        self.select_children: str = r(
             f"SELECT {RUN_COLS} FROM {{runs}} WHERE parent_run_id = ? "
             f"ORDER BY created_at, {dialect.run_order}"
         )
         # --- the protocol's guarded writes (each must change exactly one row) ---------
-        self.insert_run = g(f"INSERT INTO {{runs}} {_NEW_RUN} ON CONFLICT (id) DO NOTHING")
-        self.reset_run = g(
+        self.insert_run: str = g(f"INSERT INTO {{runs}} {_NEW_RUN} ON CONFLICT (id) DO NOTHING")
+        self.reset_run: str = g(
             "UPDATE {runs} SET status = ?, graph_name = ?, parent_run_id = ?, "
             "forked_from = ?, fork_superstep = ?, retry_of = ?, retry_index = ?, config = ?, "
             "updated_at = ?, duration_ms = NULL, node_count = 0, error_count = 0, "
@@ -151,16 +151,16 @@ class SqlText:
             "UPDATE {runs} SET status = 'active', completed_at = NULL, updated_at = ?, "
             "epoch = epoch + 1, version = version + 1"
         )
-        self.claim_run = g(_claim + " WHERE id = ? AND version = ?")
+        self.claim_run: str = g(_claim + " WHERE id = ? AND version = ?")
         self._claim = _claim
-        self.claim_run_answered = g(_claim + ", answer = ? WHERE id = ? AND version = ?")
+        self.claim_run_answered: str = g(_claim + ", answer = ? WHERE id = ? AND version = ?")
         _fence = " WHERE id = ? AND epoch = ? AND version = ?"
-        self.commit_run = g(f"UPDATE {{runs}} SET {_SET_STATUS}{_fence}")
-        self.commit_run_paused = g(f"UPDATE {{runs}} SET {_SET_STATUS}, {_SET_PAUSE}{_fence}")
-        self.delete_steps = r("DELETE FROM {steps} WHERE run_id = ?")
-        self.delete_inputs = r("DELETE FROM {inputs} WHERE run_id = ?")
+        self.commit_run: str = g(f"UPDATE {{runs}} SET {_SET_STATUS}{_fence}")
+        self.commit_run_paused: str = g(f"UPDATE {{runs}} SET {_SET_STATUS}, {_SET_PAUSE}{_fence}")
+        self.delete_steps: str = r("DELETE FROM {steps} WHERE run_id = ?")
+        self.delete_inputs: str = r("DELETE FROM {inputs} WHERE run_id = ?")
         # --- the spec's unfenced writes ---------------------------------------------------
-        self.upsert_run = r(
+        self.upsert_run: str = r(
             "INSERT INTO {runs} AS r (id, status, graph_name, parent_run_id, forked_from, "
             "fork_superstep, retry_of, retry_index, config, created_at, updated_at, epoch, "
             "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1) "
@@ -172,37 +172,37 @@ class SqlText:
             "config = excluded.config, completed_at = NULL, epoch = r.epoch + 1, "
             "version = r.version + 1, updated_at = excluded.updated_at"
         )
-        self.update_status = g(f"UPDATE {{runs}} SET {_SET_STATUS} WHERE id = ?")
-        self.touch_run = r(
+        self.update_status: str = g(f"UPDATE {{runs}} SET {_SET_STATUS} WHERE id = ?")
+        self.touch_run: str = r(
             "UPDATE {runs} SET updated_at = ?, version = version + 1 WHERE id = ?"
         )
-        self.upsert_step = r(
+        self.upsert_step: str = r(
             f"INSERT INTO {{steps}} ({STEP_COLS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             f"ON CONFLICT (run_id, superstep, node_name) DO UPDATE SET {_STEP_UPDATE}"
         )
-        self.upsert_input = r(
+        self.upsert_input: str = r(
             "INSERT INTO {inputs} (run_id, name, value) VALUES (?, ?, ?) "
             "ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value"
         )
-        self.retain_latest = r(
+        self.retain_latest: str = r(
             "DELETE FROM {steps} WHERE run_id = ? AND node_name = ? AND superstep < "
             "(SELECT MAX(superstep) FROM {steps} WHERE run_id = ? AND node_name = ?)"
         )
-        self.retain_window = r(
+        self.retain_window: str = r(
             "DELETE FROM {steps} WHERE run_id = ? AND superstep <= "
             "(SELECT MAX(superstep) FROM {steps} WHERE run_id = ?) - ?"
         )
         expired = "SELECT id FROM {runs} WHERE updated_at < ? AND id <> ?"
-        self.purge = (
+        self.purge: tuple[str, str, str] = (
             r(f"DELETE FROM {{steps}} WHERE run_id IN ({expired})"),
             r(f"DELETE FROM {{inputs}} WHERE run_id IN ({expired})"),
             r("DELETE FROM {runs} WHERE updated_at < ? AND id <> ?"),
         )
-        self.count_retries = r("SELECT COUNT(*) FROM {runs} WHERE retry_of = ?")
-        self.counts = r("SELECT (SELECT COUNT(*) FROM {runs}), (SELECT COUNT(*) FROM {steps})")
-        self.select_version = r("SELECT value FROM {meta} WHERE key = 'schema_version'")
-        self.set_version = r("UPDATE {meta} SET value = ? WHERE key = 'schema_version'")
+        self.count_retries: str = r("SELECT COUNT(*) FROM {runs} WHERE retry_of = ?")
+        self.counts: str = r("SELECT (SELECT COUNT(*) FROM {runs}), (SELECT COUNT(*) FROM {steps})")
+        self.select_version: str = r("SELECT value FROM {meta} WHERE key = 'schema_version'")
+        self.set_version: str = r("UPDATE {meta} SET value = ? WHERE key = 'schema_version'")
 
         if dialect.fuses:
             self._render_fused(_claim)
@@ -223,15 +223,15 @@ class SqlText:
             "FROM g, jsonb_to_recordset(?::jsonb) AS t(name text, value text) "
             "ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value"
         )
-        self.start_fused = r(
+        self.start_fused: str = r(
             f"WITH g AS (INSERT INTO {{runs}} {_NEW_RUN} ON CONFLICT (id) DO NOTHING "
             f"RETURNING id), inp AS ({inputs}) SELECT 1 / COUNT(*), {commit} FROM g"
         )
-        self.claim_fused = r(
+        self.claim_fused: str = r(
             f"WITH g AS ({claim} WHERE id = ? AND version = ? RETURNING epoch, version) "
             f"SELECT 1 / COUNT(*), MAX(epoch), MAX(version), {commit} FROM g"
         )
-        self.claim_answered_fused = r(
+        self.claim_answered_fused: str = r(
             f"WITH g AS ({claim}, answer = ? WHERE id = ? AND version = ? "
             f"RETURNING epoch, version) "
             f"SELECT 1 / COUNT(*), MAX(epoch), MAX(version), {commit} FROM g"
@@ -248,8 +248,8 @@ class SqlText:
         )
         fence = " WHERE id = ? AND epoch = ? AND version = ? RETURNING id"
         tail = f"st AS ({steps}), inp AS ({inputs}) SELECT 1 / COUNT(*), {commit} FROM g"
-        self.commit_fused = r(f"WITH g AS (UPDATE {{runs}} SET {_SET_STATUS}{fence}), {tail}")
-        self.commit_paused_fused = r(
+        self.commit_fused: str = r(f"WITH g AS (UPDATE {{runs}} SET {_SET_STATUS}{fence}), {tail}")
+        self.commit_paused_fused: str = r(
             f"WITH g AS (UPDATE {{runs}} SET {_SET_STATUS}, {_SET_PAUSE}{fence}), {tail}"
         )
 

@@ -31,7 +31,9 @@ class RunTable(list[Run]):
         self, items: Iterable[Run] = (), *, steps_by_run: StepsByRun | None = None
     ) -> None:
         super().__init__(items)
-        self.steps_by_run = None if steps_by_run is None else dict(steps_by_run)
+        self.steps_by_run: dict[str, list[StepRecord]] | None = (
+            None if steps_by_run is None else dict(steps_by_run)
+        )
 
     def __repr__(self) -> str:
         head = f"RunTable: {_format.plural(len(self), 'run')}"
@@ -96,7 +98,9 @@ class LineageView(list[LineageRow]):
         super().__init__(rows)
         self.selected_run_id = selected_run_id
         self.root_run_id = root_run_id
-        self.steps_by_run = None if steps_by_run is None else dict(steps_by_run)
+        self.steps_by_run: dict[str, list[StepRecord]] | None = (
+            None if steps_by_run is None else dict(steps_by_run)
+        )
 
     def __repr__(self) -> str:
         """A git-style lineage table: one row per run, drawn in its lane.

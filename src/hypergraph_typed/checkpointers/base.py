@@ -36,7 +36,7 @@ class Checkpointer(abc.ABC):
     """Stores runs and their step records; the runners call it at superstep boundaries."""
 
     def __init__(self, policy: CheckpointPolicy | None = None) -> None:
-        self.policy = policy if policy is not None else CheckpointPolicy()
+        self.policy: CheckpointPolicy = policy if policy is not None else CheckpointPolicy()
 
     # --- abstract async API -------------------------------------------------------------
 

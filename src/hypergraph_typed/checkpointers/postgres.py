@@ -112,10 +112,10 @@ class PostgresCheckpointer(SqlCheckpointer):
             raise ValueError(f"PostgresCheckpointer: pool_size must be an int >= 1, got {pool_size!r}")
         self.dsn = dsn
         self.schema = schema
-        self.connect_timeout = float(connect_timeout)
-        self.statement_timeout = float(statement_timeout)
+        self.connect_timeout: float = float(connect_timeout)
+        self.statement_timeout: float = float(statement_timeout)
         self.pool_size = pool_size
-        self.location = _describe(dsn)
+        self.location: str = _describe(dsn)
         text = SqlText(POSTGRES, prefix=f'"{schema}".')
         codec = Codec(self.serializer, ts_out=ts_to_native, ts_in=ts_from_native, bool_out=bool,
                       location=f"PostgreSQL schema {schema!r} at {self.location}")

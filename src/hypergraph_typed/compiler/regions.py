@@ -47,7 +47,7 @@ class RegionCode:
     __slots__ = ("compiled", "runs")
 
     def __init__(self) -> None:
-        self.runs = 0
+        self.runs: int = 0
         self.compiled: Any = None
 
 

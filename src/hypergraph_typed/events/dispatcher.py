@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from hypergraph_typed.events.processor import AsyncEventProcessor, EventProcessor
 from hypergraph_typed.events.types import Event
 
-logger = logging.getLogger("hypergraph_typed.events")
+logger: logging.Logger = logging.getLogger("hypergraph_typed.events")
 
 
 def _check_processor(p: object, position: int) -> EventProcessor:
@@ -37,7 +37,7 @@ class EventDispatcher:
         self._processors: tuple[EventProcessor, ...] = tuple(
             _check_processor(p, i) for i, p in enumerate(processors or ())
         )
-        self.strict = bool(strict)
+        self.strict: bool = bool(strict)
 
     @property
     def processors(self) -> tuple[EventProcessor, ...]:

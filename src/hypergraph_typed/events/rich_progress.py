@@ -28,7 +28,7 @@ from hypergraph_typed.events.types import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-logger = logging.getLogger("hypergraph_typed.events")
+logger: logging.Logger = logging.getLogger("hypergraph_typed.events")
 
 ProgressMode = Literal["tty", "notebook", "non-tty", "auto"]
 _MODES = ("tty", "notebook", "non-tty", "auto")
@@ -101,7 +101,7 @@ class RichProgressProcessor(TypedEventProcessor):
         force_mode: ProgressMode = "auto",
         console: Console | None = None,
     ) -> None:
-        self.transient = bool(transient)
+        self.transient: bool = bool(transient)
         mode = resolve_mode(force_mode)
         live = None if mode == "non-tty" else _live_renderer(mode, console, self.transient)
         self.mode: Literal["tty", "notebook", "non-tty"] = mode if live is not None else "non-tty"

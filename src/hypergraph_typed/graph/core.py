@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, cast
 
 from typing_extensions import TypeVar
 
@@ -72,7 +72,10 @@ class Graph(Generic[Spec]):
 
     def __init__(
         self,
-        nodes: Sequence[HyperNode],
+        # ``object``, not ``HyperNode``: mypy joins nodes of different signatures (or
+        # kinds) held in one variable (``NODES = [ask, add, route_]``) to
+        # ``list[object]``. Items are checked below, and by the mypy plugin statically.
+        nodes: Sequence[object],
         *,
         edges: Sequence[Any] | None = None,
         entrypoint: Any = None,
@@ -86,7 +89,8 @@ class Graph(Generic[Spec]):
             raise GraphConfigError(f"Graph name must be a str, got {name!r}")
         if edges is not None and not isinstance(edges, (list, tuple)):
             raise GraphConfigError(f"edges must be a list of tuples, got {edges!r}")
-        s = analyze(list(nodes), edges, shared)
+        # ``analyze`` rejects a non-node item with a message naming it.
+        s = analyze(cast("list[HyperNode]", list(nodes)), edges, shared)
         entry: tuple[str, ...] | None = None
         if entrypoint is not None:
             if entrypoint == [] or entrypoint == () or entrypoint == "":

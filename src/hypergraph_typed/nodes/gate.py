@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, Union
 import attrs
 from typing_extensions import ParamSpec, TypeVar
 
-from hypergraph_typed._sentinels import END, _EndType
+from hypergraph_typed._sentinels import END, EndType
 from hypergraph_typed.nodes import _introspect as intro
 from hypergraph_typed.nodes.base import (
     HyperNode,
@@ -31,7 +31,7 @@ R = TypeVar("R")
 # ``Any`` otherwise, so annotations without it keep working.
 Spec = TypeVar("Spec", covariant=True, default=Any)
 
-Target = Union[str, _EndType]
+Target = Union[str, EndType]
 
 
 def _check_target(t: object, owner: str) -> Target:

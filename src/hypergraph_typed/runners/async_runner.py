@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from hypergraph_typed.checkpointers.protocol import AsyncRunStore, StoreRequest
 from hypergraph_typed.runners.base import BaseRunner
@@ -21,7 +21,8 @@ from hypergraph_typed.runtime.results import (
     ErrorHandling,
     MapResult,
     RunnerCapabilities,
-    RunResult,
+    RunOutcome,
+    as_outcome,
 )
 
 if TYPE_CHECKING:
@@ -122,6 +123,10 @@ class AsyncRunner(BaseRunner):
             supports_checkpointing=self.checkpointer is not None,
         )
 
+    # Two signatures for type checkers. The second takes inputs unpacked from a dict
+    # (``run(graph, **inputs)`` with a ``dict[str, int]``), which the first would match
+    # against every keyword option (``on_missing: str``, ``workflow_id``, ...).
+    @overload
     async def run(
         self,
         graph: Graph,
@@ -140,7 +145,33 @@ class AsyncRunner(BaseRunner):
         fork_from: str | None = None,
         retry_from: str | None = None,
         **input_values: Any,
-    ) -> RunResult:
+    ) -> RunOutcome: ...
+    @overload
+    async def run(
+        self, graph: Graph, values: Mapping[str, Any] | None = None, /, **input_values: Any
+    ) -> RunOutcome: ...
+
+    # Signature 2 allows a dict unpacked into ``**input_values`` to hold "graph" or
+    # "values", which Python refuses at the call itself; nothing else differs.
+    async def run(  # type: ignore[misc]
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        select: Any = UNSET,
+        on_missing: str = "ignore",
+        entrypoint: Any = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: Sequence[Any] | None = None,
+        checkpoint: Checkpoint | None = None,
+        workflow_id: str | None = None,
+        override_workflow: bool = False,
+        fork_from: str | None = None,
+        retry_from: str | None = None,
+        **input_values: Any,
+    ) -> RunOutcome:
         """Run ``graph``; returns a completed, failed (with ``continue``) or paused result."""
         started = run_call(
             self._call(max_concurrency), graph, values, input_values, event_processors,
@@ -150,12 +181,38 @@ class AsyncRunner(BaseRunner):
             override_workflow=override_workflow, fork_from=fork_from, retry_from=retry_from,
         )
         try:
-            return await _Driver(self.checkpointer, max_concurrency).drive(started.flow)
+            result = await _Driver(self.checkpointer, max_concurrency).drive(started.flow)
         finally:
             if started.dispatcher is not None:
                 await started.dispatcher.shutdown_async()
+        return as_outcome(result)
 
-    async def map(  # type: ignore[override]
+    # As for ``run``: the second signature takes inputs unpacked from a dict.
+    @overload  # type: ignore[override]
+    async def map(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        map_over: str | Sequence[str],
+        map_mode: str = "zip",
+        clone: bool | Sequence[str] = False,
+        select: Any = UNSET,
+        on_missing: str = "ignore",
+        entrypoint: Any = None,
+        max_concurrency: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: Sequence[Any] | None = None,
+        workflow_id: str | None = None,
+        **input_values: Any,
+    ) -> MapResult: ...
+    @overload
+    async def map(
+        self, graph: Graph, values: Mapping[str, Any] | None = None, /, *,
+        map_over: str | Sequence[str], **input_values: Any,
+    ) -> MapResult: ...
+
+    async def map(  # type: ignore[misc]
         self,
         graph: Graph,
         values: Mapping[str, Any] | None = None,

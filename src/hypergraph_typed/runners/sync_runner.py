@@ -7,7 +7,7 @@ calling: events go to ``emit``, store requests to the store's sync methods.
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from hypergraph_typed.checkpointers.protocol import RunStore, StoreRequest
 from hypergraph_typed.runners.base import BaseRunner
@@ -18,7 +18,8 @@ from hypergraph_typed.runtime.results import (
     ErrorHandling,
     MapResult,
     RunnerCapabilities,
-    RunResult,
+    RunOutcome,
+    as_outcome,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +68,10 @@ class SyncRunner(BaseRunner):
         """Sync nodes and cycles (no async nodes, no interrupts); checkpointing if configured."""
         return RunnerCapabilities(supports_checkpointing=self.checkpointer is not None)
 
+    # Two signatures for type checkers. The second takes inputs unpacked from a dict
+    # (``run(graph, **inputs)`` with a ``dict[str, int]``), which the first would match
+    # against every keyword option (``on_missing: str``, ``workflow_id``, ...).
+    @overload
     def run(
         self,
         graph: Graph,
@@ -84,7 +89,32 @@ class SyncRunner(BaseRunner):
         fork_from: str | None = None,
         retry_from: str | None = None,
         **input_values: Any,
-    ) -> RunResult:
+    ) -> RunOutcome: ...
+    @overload
+    def run(
+        self, graph: Graph, values: Mapping[str, Any] | None = None, /, **input_values: Any
+    ) -> RunOutcome: ...
+
+    # Signature 2 allows a dict unpacked into ``**input_values`` to hold "graph" or
+    # "values", which Python refuses at the call itself; nothing else differs.
+    def run(  # type: ignore[misc]
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        select: Any = UNSET,
+        on_missing: str = "ignore",
+        entrypoint: Any = None,
+        max_iterations: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: Sequence[Any] | None = None,
+        checkpoint: Checkpoint | None = None,
+        workflow_id: str | None = None,
+        override_workflow: bool = False,
+        fork_from: str | None = None,
+        retry_from: str | None = None,
+        **input_values: Any,
+    ) -> RunOutcome:
         """Run ``graph`` to completion (or failure) and return its ``RunResult``."""
         started = run_call(
             self._call(), graph, values, input_values, event_processors, select=select,
@@ -93,12 +123,37 @@ class SyncRunner(BaseRunner):
             override_workflow=override_workflow, fork_from=fork_from, retry_from=retry_from,
         )
         try:
-            return drive(started.flow, self.checkpointer)
+            result = drive(started.flow, self.checkpointer)
         finally:
             if started.dispatcher is not None:
                 started.dispatcher.shutdown()
+        return as_outcome(result)
 
-    def map(  # type: ignore[override]
+    # As for ``run``: the second signature takes inputs unpacked from a dict.
+    @overload  # type: ignore[override]
+    def map(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        map_over: str | Sequence[str],
+        map_mode: str = "zip",
+        clone: bool | Sequence[str] = False,
+        select: Any = UNSET,
+        on_missing: str = "ignore",
+        entrypoint: Any = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: Sequence[Any] | None = None,
+        workflow_id: str | None = None,
+        **input_values: Any,
+    ) -> MapResult: ...
+    @overload
+    def map(
+        self, graph: Graph, values: Mapping[str, Any] | None = None, /, *,
+        map_over: str | Sequence[str], **input_values: Any,
+    ) -> MapResult: ...
+
+    def map(  # type: ignore[misc]
         self,
         graph: Graph,
         values: Mapping[str, Any] | None = None,

@@ -106,15 +106,15 @@ class DurableRun:
         next_index: int = 0, node_count: int = 0, error_count: int = 0,
         steps: Sequence[StepRecord] = (),
     ) -> None:
-        self.plan = plan
-        self.lease = lease
-        self.next_index = next_index
-        self.node_count = node_count
-        self.error_count = error_count
-        self.at_exit = policy.durability == "exit"
+        self.plan: ExecutionPlan = plan
+        self.lease: Lease = lease
+        self.next_index: int = next_index
+        self.node_count: int = node_count
+        self.error_count: int = error_count
+        self.at_exit: bool = policy.durability == "exit"
         # durability="sync": every commit is durable before the next superstep starts;
         # otherwise only each call's last one (which makes the whole chain durable).
-        self.sync_commits = policy.durability == "sync"
+        self.sync_commits: bool = policy.durability == "sync"
         self._staged: list[tuple[Any, ...]] = []
         # Whether every sealed record could be rebuilt after a crash without running
         # user code (interrupts answered from the claim's recorded answers).

@@ -38,22 +38,22 @@ class RunFeatures:
         type_check: bool, session: DurableRun | None, run_id: str, parent_span: str | None,
         workflow_id: str | None,
     ) -> None:
-        self.dispatcher = dispatcher
-        self.cache = cache
-        self.type_check = type_check
+        self.dispatcher: EventDispatcher | None = dispatcher
+        self.cache: Any = cache
+        self.type_check: bool = type_check
         self.checks: EdgeChecks | None = plan.edge_checks if type_check else None
-        self.session = session
-        self.run_id = run_id
-        self.run_span = new_span_id()
-        self.parent_span = parent_span
-        self.graph_name = plan.graph_name
-        self.workflow_id = workflow_id
+        self.session: DurableRun | None = session
+        self.run_id: str = run_id
+        self.run_span: str = new_span_id()
+        self.parent_span: str | None = parent_span
+        self.graph_name: str | None = plan.graph_name
+        self.workflow_id: str | None = workflow_id
         # Nothing wraps the node calls (no events, cache or edge checks): the run loop
         # may call plain functions inline and only stages checkpoint records.
-        self.light = dispatcher is None and cache is None and self.checks is None
+        self.light: bool = dispatcher is None and cache is None and self.checks is None
         # First superstep number of this call (a resumed run continues the stored
         # numbering); run logs count from 0 within the call.
-        self.base = 0
+        self.base: int = 0
 
     def nested(self, plan: ExecutionPlan, parent_span: str | None, run_id: str) -> RunFeatures:
         """Features of a GraphNode's inner run: same processors, cache and checks; no store."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-runs = logging.getLogger("hypergraph_typed.runs")
-checkpoints = logging.getLogger("hypergraph_typed.checkpoints")
+runs: logging.Logger = logging.getLogger("hypergraph_typed.runs")
+checkpoints: logging.Logger = logging.getLogger("hypergraph_typed.checkpoints")
 
 
 def _graph(plan: Any) -> str:

@@ -44,8 +44,8 @@ class Paused:
     __slots__ = ("info", "log")
 
     def __init__(self, info: PauseInfo, log: Any = None) -> None:
-        self.info = info
-        self.log = log
+        self.info: PauseInfo = info
+        self.log: Any = log
 
 
 class Outcome:
@@ -57,15 +57,15 @@ class Outcome:
         self, out: Any, error: Exception | None, pause: PauseInfo | None, log: Any,
         seconds: float, span: str | None, hit: bool, answered: bool = False,
     ) -> None:
-        self.out = out
-        self.error = error
-        self.pause = pause
-        self.log = log
-        self.seconds = seconds
-        self.span = span
-        self.hit = hit
+        self.out: Any = out
+        self.error: Exception | None = error
+        self.pause: PauseInfo | None = pause
+        self.log: Any = log
+        self.seconds: float = seconds
+        self.span: str | None = span
+        self.hit: bool = hit
         # an interrupt that took a supplied answer: no user code ran
-        self.answered = answered
+        self.answered: bool = answered
 
 
 def _outcome(

@@ -7,9 +7,9 @@ import enum
 import reprlib
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, Union, cast, overload
 
-from typing_extensions import TypeVar
+from typing_extensions import Never, Self, TypeVar
 
 from hypergraph_typed._ids import random_hex
 
@@ -212,7 +212,7 @@ class RunLog:
             other.graph_name, other.run_id, other.total_duration_ms, other.steps
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (
@@ -363,6 +363,18 @@ class RunResult(Generic[Spec]):
     pause: PauseInfo | None = None
     log: RunLog | None = None
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # ``RunResult(values, status, ...)`` builds the class that matches ``status``
+        # (``PausedRunResult`` ...), so type checkers can narrow on ``result.paused``.
+        status = kwargs["status"] if "status" in kwargs else args[1] if len(args) > 1 else None
+        target = _status_class(cls, status)
+        obj = object.__new__(target)
+        if not isinstance(obj, cls):
+            # Python calls ``__init__`` only on instances of ``cls`` (dataclasses.replace
+            # on a paused result with another status lands here).
+            target.__init__(obj, *args, **kwargs)
+        return cast(Self, obj)
+
     def __getitem__(self, key: str) -> Any:
         try:
             return self.values[key]
@@ -419,9 +431,103 @@ class RunResult(Generic[Spec]):
         return text if len(text) <= 4000 else text[:3996] + "...)"
 
 
+# The status classes below exist for type checkers: what ``run()`` returns is one of
+# them, and ``RunOutcome`` (their union) is discriminated by ``status`` and by the
+# ``Literal`` types of ``completed``/``paused``/``failed``.
+#
+# ``pause`` is ``PauseInfo`` on a paused result and ``Never`` on the others, so on the
+# union it reads as ``PauseInfo``. mypy narrows the union on ``if result.paused:``;
+# pyright narrows a union only by comparing a member with a literal
+# (``result.status is RunStatus.PAUSED``), by ``isinstance`` or by ``match``, never by a
+# member's truthiness. Typed this way, ``result.pause.value`` after ``if result.paused:``
+# or ``assert result.paused`` is clean in both. At run time ``pause`` is ``None``
+# unless the run paused, as ``RunResult`` declares.
+
+
+class CompletedRunResult(RunResult[Spec]):
+    """A run that finished: every reachable node ran. ``pause`` is None."""
+
+    if TYPE_CHECKING:
+        pause: Never
+        status: Literal[RunStatus.COMPLETED]
+
+        @property
+        def completed(self) -> Literal[True]: ...
+        @property
+        def paused(self) -> Literal[False]: ...
+        @property
+        def failed(self) -> Literal[False]: ...
+
+
+class PausedRunResult(RunResult[Spec]):
+    """A run that stopped at an interrupt: ``pause`` says where, and how to resume."""
+
+    if TYPE_CHECKING:
+        pause: PauseInfo
+        status: Literal[RunStatus.PAUSED]
+
+        @property
+        def completed(self) -> Literal[False]: ...
+        @property
+        def paused(self) -> Literal[True]: ...
+        @property
+        def failed(self) -> Literal[False]: ...
+
+
+class FailedRunResult(RunResult[Spec]):
+    """A run that failed under ``error_handling="continue"``: ``error`` holds why."""
+
+    if TYPE_CHECKING:
+        pause: Never
+        status: Literal[RunStatus.FAILED]
+        error: BaseException
+
+        @property
+        def completed(self) -> Literal[False]: ...
+        @property
+        def paused(self) -> Literal[False]: ...
+        @property
+        def failed(self) -> Literal[True]: ...
+
+
+RunOutcome: TypeAlias = Union[
+    CompletedRunResult[Spec], PausedRunResult[Spec], FailedRunResult[Spec]
+]
+"""What ``run()`` returns, split by status so that ``if result.paused:`` narrows."""
+
+_BY_STATUS: dict[object, type[RunResult[Any]]] = {
+    RunStatus.COMPLETED: CompletedRunResult,
+    RunStatus.PAUSED: PausedRunResult,
+    RunStatus.FAILED: FailedRunResult,
+}
+
+
+def _status_class(cls: type[RunResult[Any]], status: object) -> type[RunResult[Any]]:
+    """The class a result of ``status`` gets; a user's own subclass is kept as is."""
+    if status is None or (cls is not RunResult and cls not in _BY_STATUS.values()):
+        return cls  # unpickling and copying call ``__new__(cls)`` without arguments
+    try:
+        return _BY_STATUS.get(status, RunResult)
+    except TypeError:  # an unhashable status: leave it to the caller's checks
+        return RunResult
+
+
+def as_outcome(result: RunResult[Spec]) -> RunOutcome[Spec]:
+    """``result`` typed by its status (for code that builds a ``RunResult`` itself)."""
+    if isinstance(result, (CompletedRunResult, PausedRunResult, FailedRunResult)):
+        return result
+    raise TypeError(
+        f"RunResult with status {result.status!r} has no outcome type; runs end completed, "
+        "paused or failed"
+    )
+
+
 @dataclasses.dataclass(frozen=True)
-class MapResult(Sequence[RunResult], Generic[Spec]):
-    """Results of ``map()``: one ``RunResult`` per item, in input order."""
+class MapResult(Sequence[RunOutcome], Generic[Spec]):
+    """Results of ``map()``: one ``RunResult`` per item, in input order.
+
+    Items read as ``RunOutcome``, so ``if many[0].paused:`` narrows as a run's result does.
+    """
 
     results: tuple[RunResult, ...]
     run_id: str | None
@@ -434,9 +540,9 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
         return len(self.results)
 
     @overload
-    def __getitem__(self, key: int) -> RunResult: ...
+    def __getitem__(self, key: int) -> RunOutcome: ...
     @overload
-    def __getitem__(self, key: slice) -> list[RunResult]: ...
+    def __getitem__(self, key: slice) -> list[RunOutcome]: ...
     @overload
     def __getitem__(self, key: str) -> list[Any]: ...
 
@@ -462,7 +568,7 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
             return list(self.results) == other
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     @property
     def status(self) -> RunStatus:
@@ -497,9 +603,9 @@ class MapResult(Sequence[RunResult], Generic[Spec]):
         return any(r.failed for r in self.results)
 
     @property
-    def failures(self) -> list[RunResult]:
+    def failures(self) -> list[RunOutcome]:
         """The results of the items that failed, in input order."""
-        return [r for r in self.results if r.failed]
+        return cast("list[RunOutcome]", [r for r in self.results if r.failed])
 
     @property
     def log(self) -> MapLog:

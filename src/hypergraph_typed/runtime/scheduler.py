@@ -45,8 +45,8 @@ class Scheduler:
     ) -> None:
         n_slots = len(plan.slot_names)
         n_nodes = len(plan.nodes)
-        self.plan = plan
-        self.nodes = plan.nodes
+        self.plan: ExecutionPlan = plan
+        self.nodes: tuple[NodePlan, ...] = plan.nodes
         self.values: list[Any] = [MISSING] * n_slots
         self.versions: list[int] = [0] * n_slots
         self.writer: list[int] = [-1] * n_slots

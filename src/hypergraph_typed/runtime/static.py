@@ -51,8 +51,8 @@ class StampedSteps:
     __slots__ = ("calls", "stamps")
 
     def __init__(self, calls: Sequence[StaticCall], stamps: Sequence[float]) -> None:
-        self.calls = calls
-        self.stamps = stamps
+        self.calls: Sequence[StaticCall] = calls
+        self.stamps: Sequence[float] = stamps
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         stamps = self.stamps
