@@ -13,6 +13,7 @@ from hypothesis import settings
 
 from browser import browser  # noqa: F401  (the headless Chromium fixture for page tests)
 from harness import RunnerHarness
+from process_fixtures import gates, process_store  # noqa: F401  (worker-process tests)
 
 
 @pytest.fixture(params=["sync", "async"])

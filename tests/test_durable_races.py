@@ -48,26 +48,6 @@ ROUNDS = 20
 RACERS = 8
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """(backend, location) that the test process and its workers open alike."""
-    if request.param == "sqlite":
-        yield "sqlite", str(tmp_path / "runs.db")
-        return
-    import psycopg
-
-    schema = "hgt_race_" + secrets.token_hex(5)
-    yield "postgres", schema
-    with psycopg.connect(rw.PG_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-@pytest.fixture
-def gates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "gates"
-    d.mkdir()
-    monkeypatch.setenv("HGT_GATE_DIR", str(d))
-    return d
 
 
 def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -129,13 +109,13 @@ def _check_round(cp: Any, gates: Path, r: int, outcomes: list[dict[str, Any]]) -
 
 
 def test_eight_processes_resume_one_pause_and_exactly_one_answer_applies(
-    shared: tuple[str, str], gates: Path
+    process_store: tuple[str, str], gates: Path
 ) -> None:
-    cp = rw.open_store(*shared)
+    cp = rw.open_store(*process_store)
     try:
         for r in range(ROUNDS):
             pause_review(cp, f"race-{r}")
-        procs = [spawn("race", *shared, str(i), str(ROUNDS), env={"HGT_ROUND_TAG": "1"})
+        procs = [spawn("race", *process_store, str(i), str(ROUNDS), env={"HGT_ROUND_TAG": "1"})
                  for i in range(RACERS)]
         try:
             for r in range(ROUNDS):
@@ -199,15 +179,15 @@ def test_eight_threads_resume_one_pause_on_one_memory_store(
 
 
 def test_a_resumer_whose_snapshot_went_stale_cannot_claim(
-    shared: tuple[str, str], gates: Path
+    process_store: tuple[str, str], gates: Path
 ) -> None:
     """Y reads the paused run, X resumes and completes, then Y claims: refused."""
-    cp = rw.open_store(*shared)
+    cp = rw.open_store(*process_store)
     try:
         pause_review(cp, "w")
-        y = spawn("resume", *shared, "w", "no", "hold-after-load")
+        y = spawn("resume", *process_store, "w", "no", "hold-after-load")
         wait_for(gates / "loaded")  # Y holds a snapshot of the paused run
-        x = spawn("resume", *shared, "w", "yes")
+        x = spawn("resume", *process_store, "w", "yes")
         assert reported(x)["status"] == "completed"
         (gates / "release").touch()
         out = reported(y)
@@ -223,19 +203,19 @@ def test_a_resumer_whose_snapshot_went_stale_cannot_claim(
 
 
 def test_a_resumer_that_reads_after_another_claimed_is_refused(
-    shared: tuple[str, str], gates: Path
+    process_store: tuple[str, str], gates: Path
 ) -> None:
     """X claimed and runs publish; Y reads now (after X's claim, before X wrote anything
     more): a different answer is refused, the same answer too (X is alive)."""
-    cp = rw.open_store(*shared)
+    cp = rw.open_store(*process_store)
     try:
         pause_review(cp, "w")
         (gates / "hold-publish").touch()
-        x = spawn("resume", *shared, "w", "yes")
+        x = spawn("resume", *process_store, "w", "yes")
         wait_for(gates / "publishing-yes")
-        other = reported(spawn("resume", *shared, "w", "no"))
+        other = reported(spawn("resume", *process_store, "w", "no"))
         assert (other["error"], other["type"]) == ("ConcurrentRunError", "AnswerConflictError")
-        same = reported(spawn("resume", *shared, "w", "yes"))
+        same = reported(spawn("resume", *process_store, "w", "yes"))
         assert same["error"] == "ConcurrentRunError" and "being resumed right now" in same[
             "message"]
         (gates / "hold-publish").unlink()
@@ -249,13 +229,13 @@ def test_a_resumer_that_reads_after_another_claimed_is_refused(
 
 
 def test_the_same_answer_again_after_a_crash_resumes_once(
-    shared: tuple[str, str], gates: Path, monkeypatch: pytest.MonkeyPatch
+    process_store: tuple[str, str], gates: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cp = rw.open_store(*shared)
+    cp = rw.open_store(*process_store)
     try:
         pause_review(cp, "w")
         (gates / "hold-publish").touch()
-        x = spawn("resume", *shared, "w", "yes")
+        x = spawn("resume", *process_store, "w", "yes")
         wait_for(gates / "publishing-yes")
         x.send_signal(signal.SIGKILL)
         x.wait(timeout=60)
@@ -292,9 +272,9 @@ def _kill_points() -> list[tuple[str, float]]:
 
 
 def test_sigkill_anywhere_never_loses_inputs_nor_reruns_a_committed_step(
-    shared: tuple[str, str], gates: Path, monkeypatch: pytest.MonkeyPatch
+    process_store: tuple[str, str], gates: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cp = rw.open_store(*shared)
+    cp = rw.open_store(*process_store)
     try:
         for k, (where, delay) in enumerate(_kill_points()):
             wid = f"chain-{k}"
@@ -303,7 +283,7 @@ def test_sigkill_anywhere_never_loses_inputs_nor_reruns_a_committed_step(
             env = {"HGT_CHAIN_LOG": log}
             if where != "timer":
                 env["HGT_KILL_IN"] = where
-            proc = spawn("chain", *shared, wid, env=env)
+            proc = spawn("chain", *process_store, wid, env=env)
             if where == "timer":
                 time.sleep(delay)
                 proc.send_signal(signal.SIGKILL)

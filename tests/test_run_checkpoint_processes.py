@@ -10,16 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 import checkpoint_worker as worker
 from hypergraph_typed import AsyncRunner
@@ -30,32 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PATHS = os.pathsep.join(str(ROOT / d) for d in ("src", "examples"))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """(backend, location) shared by the test process and its workers."""
-    if request.param == "sqlite":
-        yield "sqlite", str(tmp_path / "runs.db")
-        return
-    import psycopg
-
-    schema = "hgt_proc_" + secrets.token_hex(5)
-    yield "postgres", schema
-    with psycopg.connect(worker.PG_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.fixture
-def gates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "gates"
-    d.mkdir()
-    monkeypatch.setenv("HGT_GATE_DIR", str(d))
-    return d
-
-
-def spawn(store: tuple[str, str], graph: str, wid: str, values: dict[str, Any]) -> subprocess.Popen[str]:
+def spawn(process_store: tuple[str, str], graph: str, wid: str, values: dict[str, Any]) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": PATHS + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.Popen(
-        [sys.executable, WORKER, store[0], store[1], graph, wid, json.dumps(values)],
+        [sys.executable, WORKER, process_store[0], process_store[1], graph, wid, json.dumps(values)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
 
@@ -75,16 +51,16 @@ def wait_for(path: Path, timeout: float = 60) -> None:
 
 
 def test_sigkill_mid_run_resumes_from_last_committed_step(
-    store: tuple[str, str], gates: Path
+    process_store: tuple[str, str], gates: Path
 ) -> None:
     (gates / "hold").touch()
-    proc = spawn(store, "job", "job-1", {"x": 1})
+    proc = spawn(process_store, "job", "job-1", {"x": 1})
     wait_for(gates / "b-started")  # step_a's superstep was committed before step_b began
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
 
-    cp = worker.open_checkpointer(*store)
+    cp = worker.open_checkpointer(*process_store)
     try:
         steps = list(cp.steps("job-1"))
         assert [(s.node_name, s.status) for s in steps] == [("step_a", StepStatus.COMPLETED)]
@@ -99,10 +75,10 @@ def test_sigkill_mid_run_resumes_from_last_committed_step(
     assert len(list(gates.glob("a-ran-*"))) == 1  # step_a did not run again
 
 
-def test_chat_turns_in_two_processes(store: tuple[str, str], gates: Path) -> None:
-    first = outcome(spawn(store, "chat", "chat-1", {"user_input": "Hello!"}))
+def test_chat_turns_in_two_processes(process_store: tuple[str, str], gates: Path) -> None:
+    first = outcome(spawn(process_store, "chat", "chat-1", {"user_input": "Hello!"}))
     assert first["status"] == "paused"
-    second = outcome(spawn(store, "chat", "chat-1", {"user_input": "And again"}))
+    second = outcome(spawn(process_store, "chat", "chat-1", {"user_input": "And again"}))
     assert second["status"] == "paused"
     messages = second["values"]["messages"]
     assert [m["content"] for m in messages] == [
@@ -112,15 +88,15 @@ def test_chat_turns_in_two_processes(store: tuple[str, str], gates: Path) -> Non
 
 
 def test_two_processes_resuming_at_once_exactly_one_wins(
-    store: tuple[str, str], gates: Path
+    process_store: tuple[str, str], gates: Path
 ) -> None:
-    cp = worker.open_checkpointer(*store)
+    cp = worker.open_checkpointer(*process_store)
     try:
         paused = asyncio.run(
             AsyncRunner(checkpointer=cp).run(worker.REVIEW, {"prompt": "p"}, workflow_id="rv")
         )
         assert paused.paused
-        procs = {d: spawn(store, "review", "rv", {"decision": d}) for d in ("alpha", "beta")}
+        procs = {d: spawn(process_store, "review", "rv", {"decision": d}) for d in ("alpha", "beta")}
         # let both get as far as they can: into publish, or already out with an error
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -33,7 +33,7 @@ from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import POSTGRES, SqlText
 from hypergraph_typed.checkpointers.base import DONE
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy, resolve_policy
-from hypergraph_typed.checkpointers.schema import CURRENT_VERSION, SchemaManager, needs_work
+from hypergraph_typed.checkpointers.schema import SchemaManager, needs_work
 from hypergraph_typed.checkpointers.serializers import Serializer
 from hypergraph_typed.exceptions import CheckpointStoreError
 
@@ -188,16 +188,9 @@ class PostgresCheckpointer(SqlCheckpointer):
             return
         cur = conn.cursor()
         version = self._schema.probe(cur)
-        if needs_work(version) and self.read_only:
-            what = ("holds no checkpoint tables" if version is None
-                    else f"uses the older checkpoint schema version {version} (this is "
-                    f"{CURRENT_VERSION})")
-            raise CheckpointStoreError(
-                f"{self._location()} {what}; opened read-only, it was not changed. Open it "
-                "once without read_only=True to create or migrate it.",
-                location=self.location,
-            )
-        if needs_work(version):
+        if self.read_only:
+            self._schema.check_readable(version)
+        elif needs_work(version):
             with conn.transaction():
                 self._schema.ensure(cur)
         self._schema_ready = True

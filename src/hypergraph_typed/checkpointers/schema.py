@@ -269,6 +269,19 @@ class SchemaManager:
                 location=self.location,
             )
 
+    def check_readable(self, version: int | None) -> None:
+        """A read-only open never creates or migrates: say what the store needs instead."""
+        if not needs_work(version):
+            return
+        what = ("holds no checkpoint tables" if version is None
+                else f"uses the older checkpoint schema version {version} (this is "
+                f"{CURRENT_VERSION})")
+        raise CheckpointStoreError(
+            f"{self.location} {what}; opened read-only, it was not changed. Open it once "
+            "without read_only=True to create or migrate it.",
+            location=self.location,
+        )
+
     def statements_up_to(self, version: int) -> list[str]:
         """The statements that create the tables of ``version`` on an empty database."""
         stmts = list(self._create_v1)

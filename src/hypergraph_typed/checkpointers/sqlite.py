@@ -30,7 +30,7 @@ from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import SQLITE, SqlText
 from hypergraph_typed.checkpointers.base import DONE
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy, resolve_policy
-from hypergraph_typed.checkpointers.schema import CURRENT_VERSION, SchemaManager, needs_work
+from hypergraph_typed.checkpointers.schema import SchemaManager, needs_work
 from hypergraph_typed.checkpointers.serializers import Serializer
 from hypergraph_typed.exceptions import CheckpointStoreError
 
@@ -216,7 +216,7 @@ class SqliteCheckpointer(SqlCheckpointer):
                 lambda: identify(cur, self._schema, f"SQLite database {self.path!r}")
             )
             if self.read_only:
-                self._check_readable(version)
+                self._schema.check_readable(version)
             else:
                 # only now, with the file known to be ours (or empty), is anything changed
                 if self.path != ":memory:":
@@ -252,22 +252,6 @@ class SqliteCheckpointer(SqlCheckpointer):
             raise
         self._conn, self._cur = conn, cur
         return cur
-
-    def _check_readable(self, version: int | None) -> None:
-        """A read-only open never creates or migrates: say what the store needs instead."""
-        if not needs_work(version):
-            return
-        if version is None:
-            what = "holds no checkpoint store yet"
-            fix = "Run a hypergraph-typed program against it (read-write) to create one."
-        else:
-            what = f"uses the older checkpoint schema version {version} (this is {CURRENT_VERSION})"
-            fix = ("Open it once read-write (any SqliteCheckpointer without read_only=True) "
-                   "to migrate it.")
-        raise CheckpointStoreError(
-            f"SQLite database {self.path!r} {what}; opened read-only, it was not changed. {fix}",
-            location=self.path,
-        )
 
     @staticmethod
     def _enable_wal(cur: sqlite3.Cursor) -> None:

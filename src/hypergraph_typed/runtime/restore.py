@@ -97,7 +97,7 @@ def check_seed_inputs(sched: Scheduler, plan: ExecutionPlan, provided: Iterable[
     node that has not run lacks a graph input, say so instead of completing empty."""
     if sched.any_ready():
         return
-    graph_inputs = set(plan.required) | set(plan.optional)
+    graph_inputs = plan.accepted_inputs
     missing: list[str] = []
     for n, np in enumerate(plan.nodes):
         if sched.ran[n]:
