@@ -355,6 +355,49 @@ def test_durability_controls_when_steps_are_written(tmp_path: Path, durability: 
     assert [s.node_name for s in cp.steps("d")] == ["first", "second"]
 
 
+@pytest.mark.parametrize("durability", ["async", "sync"])
+def test_the_step_before_an_interrupt_is_written_with_the_pause(
+    tmp_path: Path, durability: str
+) -> None:
+    """A superstep of interrupts only defers the write before it (one transaction for the
+    step and the pause); durability="sync" still writes it first."""
+    from hypergraph_typed.checkpointers import SqliteCheckpointer
+
+    cp = SqliteCheckpointer(tmp_path / "i.db", durability=durability)
+    seen: list[list[str]] = []
+    wid = ["i"]
+
+    @node(output_name="draft")
+    def write(topic: str) -> str:
+        return f"about {topic}"
+
+    @interrupt(output_name="decision")
+    def review(draft: str) -> str | None:
+        seen.append([s.node_name for s in cp.steps(wid[0])])  # on disk while it decides
+        return None if draft == "about t" else "auto"
+
+    @node(output_name="done")
+    def publish(decision: str) -> str:
+        seen.append([s.node_name for s in cp.steps(wid[0])])
+        return decision
+
+    graph = Graph([write, review, publish])
+    runner = AsyncRunner(checkpointer=cp)
+    paused = arun(runner.run(graph, {"topic": "t"}, workflow_id="i"))
+    assert paused.paused
+    assert seen == [[] if durability == "async" else ["write"]]
+    assert [(s.node_name, s.status) for s in cp.steps("i")] == [
+        ("write", StepStatus.COMPLETED), ("review", StepStatus.PAUSED),
+    ]
+    # a handler that answers: its superstep and the one before are written before the next
+    seen.clear()
+    wid[0] = "j"
+    done = arun(runner.run(graph, {"topic": "u"}, workflow_id="j"))
+    assert done["done"] == "auto"
+    assert seen == [[] if durability == "async" else ["write"], ["write", "review"]]
+    assert [s.node_name for s in cp.steps("j")] == ["write", "review", "publish"]
+
+
 # -- nested graphs are child runs -------------------------------------------------------
 def test_nested_interrupt_is_a_child_run_that_resumes_in_place(cp: Any) -> None:
     calls: list[str] = []

@@ -53,7 +53,7 @@ from hypergraph_typed.checkpointers.protocol import (
     RunSnapshot,
     StartRun,
 )
-from hypergraph_typed.compiler.plan import GRAPH, ExecutionPlan, NodePlan
+from hypergraph_typed.compiler.plan import GRAPH, INTERRUPT, ExecutionPlan, NodePlan
 from hypergraph_typed.exceptions import (
     AnswerConflictError,
     ConcurrentRunError,
@@ -92,7 +92,7 @@ class DurableRun:
 
     Nodes are staged while a superstep runs and sealed into step records when it ends;
     ``flush`` writes the sealed records before the next superstep starts (not with
-    ``durability="exit"``), ``finish`` writes what is left with the final status and,
+    ``durability="exit"``; see ``flush_before`` for a superstep of interrupts), ``finish`` writes what is left with the final status and,
     for a pause, the pause record. Each write is fenced by ``lease``, which moves on.
     """
 
@@ -198,6 +198,18 @@ class DurableRun:
         self._redo_free = True
         self.lease = yield CommitRun(self.lease, tuple(records), final=self.sync_commits)
         logs.written(self.lease.workflow_id, len(records), None, self.lease.version)
+
+    def flush_before(self, nodes: Sequence[NodePlan], ready: Sequence[int]) -> Flow[None]:
+        """``flush`` before a superstep of ``ready``, deferred when they are all interrupts.
+
+        An interrupt's handler only decides whether to ask, so the write waits for the
+        next one (usually the pause, which then stores both supersteps in one
+        transaction). If the process dies inside such a handler, the superstep before it
+        runs again on resume. ``durability="sync"`` never defers.
+        """
+        if not self.sync_commits and all(nodes[n].kind == INTERRUPT for n in ready):
+            return
+        yield from self.flush()
 
     def finish(
         self, status: RunStatus, seconds: float, pause: PauseInfo | None = None,

@@ -225,7 +225,7 @@ def _superstep(
     """
     session = None if feats is None else feats.session
     if session is not None:
-        yield from session.flush()  # the previous superstep, before this one starts
+        yield from session.flush_before(nodes, ready)  # the previous superstep
     if feats is not None and feats.dispatcher is not None:
         yield Emit(feats.dispatcher, ev.superstep_start(feats, superstep - feats.base))
     argsets = [sched.gather(n) for n in ready]
