@@ -82,9 +82,11 @@ class TestImportSurface:
     def test_top_level_all_lists_node_names(self) -> None:
         names = {
             "node", "route", "ifelse", "interrupt", "FunctionNode", "RouteNode", "IfElseNode",
-            "GateNode", "GraphNode", "HyperNode", "InterruptNode", "END", "RenameError",
+            "GateNode", "GraphNode", "HyperNode", "InterruptNode", "END", "EndType",
+            "RenameError", "RunOutcome", "as_outcome",
         }
         assert names <= set(hypergraph_typed.__all__)
+        assert isinstance(hypergraph_typed.END, hypergraph_typed.EndType)
 
     def test_nodes_module_exports(self) -> None:
         expected = {

@@ -56,6 +56,37 @@ def test_a_nested_graph_in_a_cycle_numbers_its_child_runs() -> None:
     assert [s.child_run_id for s in store.steps("W") if s.node_name == "inner"] == children
 
 
+@node(output_name="y")
+def square_item(x: int) -> int:
+    return x * x
+
+
+@node(output_name="x")
+def grow(y: list[int]) -> list[int]:
+    return [v + 1 for v in y]
+
+
+@route(targets=["sq", END])
+def until_large(x: list[int]) -> object:
+    return END if x[0] > 20 else "sq"
+
+
+def test_a_mapped_nested_graph_in_a_cycle_never_reuses_an_item_id(tmp_path: Path) -> None:
+    """The second visit of a map_over node is "W/sq#2": "W/sq/2" is item 2 of the first."""
+    store = SqliteCheckpointer(tmp_path / "m.db")
+    mapped = Graph([square_item], name="sq").as_node().map_over("x")
+    graph = Graph([mapped, grow, until_large], name="outer", entrypoint="sq")
+    result = SyncRunner(checkpointer=store).run(graph, {"x": [1, 2, 3]}, workflow_id="W")
+    assert result["y"] == SyncRunner().run(graph, {"x": [1, 2, 3]})["y"] == [25, 676, 10201]
+    visits = [r.id for r in sorted(store.runs(parent_run_id="W"), key=lambda r: r.created_at)]
+    assert visits == ["W/sq", "W/sq#2", "W/sq#3"]
+    assert [s.child_run_id for s in store.steps("W") if s.node_name == "sq"] == visits
+    for visit, first in zip(visits, [1, 2, 5]):
+        items = {r.id: r for r in store.runs(parent_run_id=visit)}
+        assert sorted(items) == [f"{visit}/{i}" for i in range(3)]
+        assert store.state(f"{visit}/0")["y"] == first * first
+
+
 @node(output_name="squared")
 def square(v: int) -> int:
     return v * v

@@ -36,6 +36,7 @@ from hypergraph_typed.exceptions import (
 from hypergraph_typed.graph import Graph, InputSpec
 from hypergraph_typed.nodes import (
     END,
+    EndType,
     FunctionNode,
     GateNode,
     GraphNode,
@@ -63,6 +64,7 @@ from hypergraph_typed.runners import (
     RunStatus,
     SyncRunner,
 )
+from hypergraph_typed.runtime.results import RunOutcome, as_outcome
 
 __all__ = [
     "END",
@@ -75,6 +77,7 @@ __all__ = [
     "CheckpointPolicy",
     "Checkpointer",
     "DiskCache",
+    "EndType",
     "ErrorHandling",
     "Event",
     "EventDispatcher",
@@ -109,6 +112,7 @@ __all__ = [
     "RouteNode",
     "RunEndEvent",
     "RunLog",
+    "RunOutcome",
     "RunResult",
     "RunStartEvent",
     "RunStatus",
@@ -119,6 +123,7 @@ __all__ = [
     "TypedEventProcessor",
     "WorkflowAlreadyCompletedError",
     "WorkflowForkError",
+    "as_outcome",
     "ifelse",
     "interrupt",
     "node",

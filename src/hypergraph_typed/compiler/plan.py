@@ -72,6 +72,10 @@ class GraphCall:
     map_mode: str
     map_error_handling: str
     clone: bool | tuple[str, ...]
+    # what joins "{workflow}/{node}" and the visit number of the second and later visits
+    # in a cycle: "/" (the spec's "W/node/2"), or "#" for a map, whose items already
+    # are "W/node/0", "W/node/1", ... ("W/node#2" cannot be one of them)
+    visit_sep: str = "/"
 
 
 @attrs.frozen(slots=True)
@@ -481,6 +485,7 @@ def _graph_call(gn: GraphNode) -> GraphCall:
         map_mode="zip" if config is None else config[1],
         map_error_handling="raise" if config is None else config[2],
         clone=tuple(inner_of[c] for c in clone) if isinstance(clone, tuple) else clone,
+        visit_sep="/" if config is None else "#",
     )
 
 

@@ -122,7 +122,7 @@ class DurableRun:
         self._sealed: list[StepRecord] = []
         # GraphNode visits so far, by node: a nested run is persisted as the child run
         # "{workflow}/{node}", then "{workflow}/{node}/2", "/3", ... for the later
-        # visits in a cycle.
+        # visits in a cycle ("#2", "#3", ... for a map_over node; see ``child_id``).
         self.child_counts: dict[str, int] = {}
         for rec in steps:
             if rec.child_run_id is not None and rec.status is StepStatus.COMPLETED:
@@ -136,12 +136,16 @@ class DurableRun:
         """The id of the stored run this writer writes to."""
         return self.lease.workflow_id
 
-    def child_id(self, node_name: str) -> str:
-        """The child run id of the next visit of GraphNode ``node_name``: ``W/node`` first, then
-        ``W/node/2``, ``W/node/3``, ... in a cycle."""
-        count = self.child_counts.get(node_name, 0)
-        base = f"{self.lease.workflow_id}/{node_name}"
-        return base if count == 0 else f"{base}/{count + 1}"
+    def child_id(self, np: NodePlan) -> str:
+        """The child run id of the next visit of GraphNode ``np``: ``W/node`` first, then
+        ``W/node/2``, ``W/node/3``, ... in a cycle (``W/node#2``, ... for a ``map_over``
+        node, whose items are ``W/node/0``, ``W/node/1``, ...)."""
+        count = self.child_counts.get(np.name, 0)
+        base = f"{self.lease.workflow_id}/{np.name}"
+        if count == 0:
+            return base
+        sep = "/" if np.graph_call is None else np.graph_call.visit_sep
+        return f"{base}{sep}{count + 1}"
 
     def stage(
         self, np: NodePlan, status: str, seconds: float, out: Any, *,
@@ -153,7 +157,7 @@ class DurableRun:
             self._redo_free = False
         child = None
         if np.kind == GRAPH and np.graph_call is not None:
-            child = self.child_id(np.name)
+            child = self.child_id(np)
             if status == "completed":
                 self.child_counts[np.name] = self.child_counts.get(np.name, 0) + 1
         self._staged.append((np, status, seconds, out, error, cached, decision, child))

@@ -182,12 +182,12 @@ def _call_graph(
     inputs = dict(zip(gc.inner_inputs, args))
     if gc.map_params is not None:
         # In a checkpointed run the map is persisted as the child run "{workflow}/{node}"
-        # and its items as "{workflow}/{node}/{i}".
+        # and its items as "{workflow}/{node}/{i}" (later visits: "{workflow}/{node}#2").
         session = feats.session if feats is not None else None
         mapped: MapResult = yield from call.map_plan(
             call, inner_plan, {**inputs, **(answers or {})}, list(gc.map_params),
             gc.map_mode, gc.clone, gc.map_error_handling, "ignore", feats, span,
-            workflow_id=None if session is None else session.child_id(np.name),
+            workflow_id=None if session is None else session.child_id(np),
             parent_run_id=None if session is None else session.workflow_id,
         )
         return _map_outputs(gc.inner_outputs, mapped), mapped.log
@@ -222,7 +222,7 @@ def _child_run(
     parent = feats.session
     assert parent is not None
     begin = yield from durable.start_child(
-        plan, parent.child_id(np.name), parent.workflow_id, inputs, answers, call.policy,
+        plan, parent.child_id(np), parent.workflow_id, inputs, answers, call.policy,
         source=parent.source_children.pop(np.name, None),
     )
     inner = feats.nested(plan, span, new_run_id())

@@ -8,8 +8,17 @@ from typing import TypeVar
 
 from typing_extensions import assert_type
 
-from hypergraph_typed import AsyncRunner, Graph, PauseInfo, RunStatus, SyncRunner, interrupt, node
-from hypergraph_typed.runtime.results import FailedRunResult, PausedRunResult, RunOutcome
+from hypergraph_typed import (
+    AsyncRunner,
+    Graph,
+    PauseInfo,
+    RunOutcome,
+    RunStatus,
+    SyncRunner,
+    interrupt,
+    node,
+)
+from hypergraph_typed.runtime.results import FailedRunResult, PausedRunResult
 
 T = TypeVar("T")
 

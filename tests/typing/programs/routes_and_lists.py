@@ -2,8 +2,7 @@
 
 from typing import Literal
 
-from hypergraph_typed import END, Graph, SyncRunner, node, route
-from hypergraph_typed.nodes import EndType
+from hypergraph_typed import END, EndType, Graph, SyncRunner, node, route
 
 
 @node(output_name="count")
