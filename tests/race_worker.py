@@ -24,10 +24,12 @@ import os
 import signal
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
 from hypergraph_typed import AsyncRunner, Graph, interrupt, node
+from hypergraph_typed.checkpointers.store import StoreCheckpointer
 from hypergraph_typed.exceptions import ConcurrentRunError
 
 PG_DSN = os.environ.get(
@@ -159,8 +161,13 @@ async def race(cp: Any, index: int, rounds: int) -> None:
 
 
 def hold_after_load(cp: Any) -> None:
-    """Make the store wait, after reading the run, until the test releases it."""
+    """Make the store wait, after reading the run, until the test releases it.
+
+    A resume then reads and claims in two operations (the protocol's default for
+    ``LoadAndClaim``), so another process can move the run on in between.
+    """
     load = cp.load_run_async
+    cp.load_and_claim_async = types.MethodType(StoreCheckpointer.load_and_claim_async, cp)
 
     async def held(request: Any) -> Any:
         snap = await load(request)

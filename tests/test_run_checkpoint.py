@@ -398,6 +398,38 @@ def test_the_step_before_an_interrupt_is_written_with_the_pause(
     assert [s.node_name for s in cp.steps("j")] == ["write", "review", "publish"]
 
 
+@pytest.mark.parametrize("type_check", ["off", "edges"])
+def test_a_pause_and_its_answer_take_two_store_operations_each(
+    tmp_path: Path, type_check: str
+) -> None:
+    """Pause: the start, then the step before the interrupt written with the pause.
+    Answer: read and claim in one operation (``LoadAndClaim``), then the final write;
+    with run-time edge checks the answer is checked between the read and the claim."""
+    from hypergraph_typed.checkpointers import SqliteCheckpointer
+
+    served: list[str] = []
+
+    class Recording(SqliteCheckpointer):
+        def __getattribute__(self, name: str) -> Any:
+            if name.removesuffix("_async") in (
+                "load_run", "start_run", "claim_run", "commit_run", "load_and_claim",
+            ):
+                served.append(name.removesuffix("_async"))
+            return super().__getattribute__(name)
+
+    cp = Recording(tmp_path / "ops.db")
+    runner = AsyncRunner(checkpointer=cp, type_check=type_check)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w"))
+    assert served == ["start_run", "commit_run"]
+    served.clear()
+    done = arun(runner.run(REVIEW, {"decision": "ok"}, workflow_id="w"))
+    assert done["result"] == "Published: ok"
+    if type_check == "off":
+        assert served == ["load_and_claim", "commit_run"]
+    else:
+        assert served == ["load_run", "claim_run", "commit_run"]
+
+
 # -- nested graphs are child runs -------------------------------------------------------
 def test_nested_interrupt_is_a_child_run_that_resumes_in_place(cp: Any) -> None:
     calls: list[str] = []

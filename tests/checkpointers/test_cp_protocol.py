@@ -31,6 +31,7 @@ from hypergraph_typed.checkpointers.protocol import (
     CountRetries,
     Lease,
     ListChildren,
+    LoadAndClaim,
     LoadRun,
     RunStore,
     StartRun,
@@ -170,6 +171,90 @@ def test_claim_records_the_answers_on_the_pending_pause(store: StoreCheckpointer
     run = store.get_run("w")
     assert run is not None and run.pause is not None
     assert run.pause.answer == {"decision": ["a", 1]} and not run.pause.pending
+
+
+CONFIG = {"graph_struct_hash": "s1", "graph_code_hash": "c1"}
+
+
+def _paused(store: StoreCheckpointer, wid: str = "w") -> Writer:
+    w = start(store, wid, inputs={"prompt": "p"}, config=CONFIG)
+    w.commit([rec(wid, 0, "draft", values={"d": 1}), rec(wid, 1, "review", status="paused")],
+             status="paused", pause=_pause(), final=True)
+    return w
+
+
+def test_load_and_claim_reads_and_claims_a_matching_pause_at_once(
+    store: StoreCheckpointer,
+) -> None:
+    _paused(store)
+    before = _snap(store, "w")
+    snap, lease = store.load_and_claim(LoadAndClaim("w", "review", CONFIG, {"decision": "yes"}))
+    assert snap == before  # the state the claim was made on
+    assert lease == Lease("w", before.run.epoch + 1, before.run.version + 1)
+    run = store.get_run("w")
+    assert run is not None and run.status is WorkflowStatus.ACTIVE
+    assert (run.epoch, run.version) == (lease.epoch, lease.version)
+    assert run.pause is not None and run.pause.answer == {"decision": "yes"}
+    Writer(store, lease).commit([rec("w", 2, "review", values={"decision": "yes"})],
+                                status="completed", final=True)
+    assert store.state("w")["decision"] == "yes"
+
+
+@pytest.mark.parametrize("mismatch", ["node", "config", "answered", "active", "absent"])
+def test_load_and_claim_only_reads_a_run_that_does_not_match(
+    store: StoreCheckpointer, mismatch: str
+) -> None:
+    """Any other run is read, not claimed, so the caller decides (and raises) as after
+    a plain read; nothing is written."""
+    node, config, wid = "review", CONFIG, "w"
+    if mismatch != "absent":
+        w = _paused(store)
+    if mismatch == "node":
+        node = "other"
+    elif mismatch == "config":
+        config = {**CONFIG, "graph_code_hash": "c2"}
+    elif mismatch == "answered":
+        snap = _snap(store, "w")
+        store.claim_run(ClaimRun("w", snap.run.epoch, snap.run.version, {"decision": "no"}))
+    elif mismatch == "active":
+        w.lease = store.claim_run(ClaimRun("w", w.lease.epoch, w.lease.version))
+    elif mismatch == "absent":
+        wid = "ghost"
+    before = store.load_run(LoadRun(wid))
+    snap, lease = store.load_and_claim(LoadAndClaim(wid, node, config, {"decision": "yes"}))
+    assert (snap, lease) == (before, None)
+    assert store.load_run(LoadRun(wid)) == before
+
+
+def test_load_and_claim_async_twin_and_the_two_step_default(store: StoreCheckpointer) -> None:
+    """The async twin, and ``StoreCheckpointer``'s default (a read, then a compare-and-set
+    claim), which a store that cannot do both in one transaction inherits."""
+    _paused(store, "a")
+    _paused(store, "b")
+    request = LoadAndClaim("a", "review", CONFIG, {"decision": "yes"})
+    snap, lease = asyncio.run(store.load_and_claim_async(request))
+    assert snap is not None and lease == Lease("a", snap.run.epoch + 1, snap.run.version + 1)
+    snap, lease = StoreCheckpointer.load_and_claim(
+        store, LoadAndClaim("b", "review", CONFIG, {"decision": "no"}))
+    assert snap is not None and lease is not None
+    assert store.get_run("b").pause.answer == {"decision": "no"}  # type: ignore[union-attr]
+
+
+def test_concurrent_load_and_claims_exactly_one_wins(backend: Backend) -> None:
+    """Two connections race to answer one pause: one claims, the other reads a run that
+    no longer matches (or that it read before the claim: its claim then changes nothing)."""
+    handles = [backend.open(), backend.open()]
+    for round_ in range(10):
+        wid = f"w{round_}"
+        _paused(handles[0], wid)
+        results = _race(2, lambda i, wid=wid: handles[i].load_and_claim(
+            LoadAndClaim(wid, "review", CONFIG, {"decision": f"answer-{i}"})))
+        assert all(kind == "ok" for kind, _ in results), results
+        claimed = [i for i, (_, (_, lease)) in enumerate(results) if lease is not None]
+        assert len(claimed) == 1, (round_, results)
+        run = handles[1].get_run(wid)
+        assert run is not None and run.version == results[claimed[0]][1][1].version
+        assert run.pause is not None and run.pause.answer == {"decision": f"answer-{claimed[0]}"}
 
 
 def test_stale_lease_commit_writes_nothing(store: StoreCheckpointer) -> None:

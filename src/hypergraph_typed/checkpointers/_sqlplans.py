@@ -27,6 +27,7 @@ from hypergraph_typed.checkpointers.protocol import (
     ClaimRun,
     CommitRun,
     Lease,
+    LoadAndClaim,
     LoadRun,
     RunSnapshot,
     StartRun,
@@ -169,40 +170,79 @@ class SqlPlans:
         statement is a round trip (PostgreSQL), three reads in one transaction where
         statements are cheap (SQLite)."""
         wid = request.workflow_id
+        if not self.t.dialect.fuses:
+            return ReadOp(self._three_reads(wid), lambda rows: self._three(wid, rows),
+                          snapshot=True)
+        return ReadOp(
+            (Stmt(self.t.select_snapshot, (wid, wid, wid), Fetch.ALL),),
+            lambda rows: self._union(wid, rows[0])[0],
+        )
+
+    def load_and_claim(
+        self, request: LoadAndClaim, policy: CheckpointPolicy, now: datetime
+    ) -> WriteOp[tuple[RunSnapshot | None, Lease | None]]:
+        """The snapshot, then the claim if the run matches: one statement on PostgreSQL
+        (the UNION of ``load_run`` after a CTE that claims), the three reads and the
+        claim in one write transaction on SQLite."""
+        wid = request.workflow_id
         c, t = self.c, self.t
-        if not t.dialect.fuses:
-            def three(rows: list[Any]) -> RunSnapshot | None:
-                run_row, step_rows, input_rows = rows
-                if run_row is None:
-                    return None
-                step = c.step
-                return RunSnapshot(
-                    c.run(run_row), tuple(step(r) for r in step_rows), c.inputs(wid, input_rows)
-                )
+        claim = (
+            c.ts_out(now, "now"), c.answer_blob(wid, request.answers), wid,
+            request.pause_node, c.config_text(wid, request.config), wid,
+        )
+        if t.dialect.fuses:
+            fused = Stmt(t.load_claim_fused, (*claim, _commit(False, policy), wid, wid, wid),
+                         Fetch.ALL)
+            return WriteOp(Txn(fused, durable=False), lambda rows: self._union(wid, rows[0]))
 
-            return ReadOp((
-                Stmt(t.select_run, (wid,), Fetch.ONE),
-                Stmt(t.select_steps, (wid,), Fetch.ALL),
-                Stmt(t.select_inputs, (wid,), Fetch.ALL),
-            ), three, snapshot=True)
+        def result(rows: list[Any]) -> tuple[RunSnapshot | None, Lease | None]:
+            snap = self._three(wid, rows[:3])
+            if snap is None or rows[3] != 1:
+                return snap, None
+            return snap, Lease(wid, snap.run.epoch + 1, snap.run.version + 1)
 
-        def union(rows: list[Any]) -> RunSnapshot | None:
-            run_row = None
-            steps = []
-            inputs = []
-            for row in rows[0]:
-                part = row[0]
-                if part == 0:
-                    run_row = row[1:23]
-                elif part == 1:
-                    steps.append(c.step(row[23:38]))
-                else:
-                    inputs.append(row[38:40])
-            if run_row is None:
-                return None
-            return RunSnapshot(c.run(run_row), tuple(steps), c.inputs(wid, inputs))
+        reads = (*self._three_reads(wid), Stmt(t.claim_paused, claim, Fetch.ROWCOUNT))
+        return WriteOp(Txn(None, reads=reads, durable=False), result)
 
-        return ReadOp((Stmt(t.select_snapshot, (wid, wid, wid), Fetch.ALL),), union)
+    def _three_reads(self, wid: str) -> tuple[Stmt, ...]:
+        t = self.t
+        return (
+            Stmt(t.select_run, (wid,), Fetch.ONE),
+            Stmt(t.select_steps, (wid,), Fetch.ALL),
+            Stmt(t.select_inputs, (wid,), Fetch.ALL),
+        )
+
+    def _three(self, wid: str, rows: list[Any]) -> RunSnapshot | None:
+        """The snapshot from ``_three_reads``."""
+        c = self.c
+        run_row, step_rows, input_rows = rows
+        if run_row is None:
+            return None
+        step = c.step
+        return RunSnapshot(
+            c.run(run_row), tuple(step(r) for r in step_rows), c.inputs(wid, input_rows)
+        )
+
+    def _union(self, wid: str, rows: list[Any]) -> tuple[RunSnapshot | None, Lease | None]:
+        """The snapshot from ``select_snapshot``'s rows, and the lease of a claim (part 3)."""
+        c = self.c
+        run_row = None
+        lease = None
+        steps = []
+        inputs = []
+        for row in rows:
+            part = row[0]
+            if part == 0:
+                run_row = row[1:23]
+            elif part == 1:
+                steps.append(c.step(row[23:38]))
+            elif part == 2:
+                inputs.append(row[38:40])
+            else:
+                lease = Lease(wid, int(row[15]), int(row[16]))
+        if run_row is None:
+            return None, None
+        return RunSnapshot(c.run(run_row), tuple(steps), c.inputs(wid, inputs)), lease
 
     def start_run(
         self, request: StartRun, policy: CheckpointPolicy, now: datetime

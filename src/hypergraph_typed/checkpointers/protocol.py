@@ -3,7 +3,7 @@
 A durable run talks to its store in a handful of transactions: ``LoadRun`` (one
 consistent snapshot), ``StartRun`` (create the run and store its inputs, atomically),
 ``ClaimRun`` (compare-and-set on the version the caller read, recording the answers to
-the pending pause), ``CommitRun`` (one superstep's records, the pause, the status; fenced
+the pending pause), ``LoadAndClaim`` (both at once, for the common resume), ``CommitRun`` (one superstep's records, the pause, the status; fenced
 by the writer's lease). Reads for fork/retry and map persistence complete the set.
 
 Every request knows the store method that serves it (``send`` / ``send_async``), so the
@@ -138,6 +138,54 @@ class ClaimRun(StoreRequest[Lease]):
 
 
 @attrs.frozen(slots=True)
+class LoadAndClaim(StoreRequest["tuple[RunSnapshot | None, Lease | None]"]):
+    """``LoadRun``, then ``ClaimRun`` with ``answers`` at the snapshot's version, in one
+    transaction, when the run matches (see ``matches``): the common resume in one store
+    operation (one round trip on PostgreSQL) instead of two.
+
+    Returns the snapshot as it was before the claim, and the new writer's lease, or
+    ``None`` when the run did not match (or does not exist): the caller then decides
+    with the snapshot, as after ``LoadRun``. A run that moved on between the read and
+    the claim is never claimed.
+    """
+
+    workflow_id: str
+    # the node the run must be paused at, unanswered, and the config it was created with
+    pause_node: str
+    config: Mapping[str, Any]
+    answers: Mapping[str, Any]
+
+    def matches(self, run: Run) -> bool:
+        """Whether ``run`` is the one to claim: paused at ``pause_node``, the pause not
+        answered yet, created with exactly ``config`` (the same graph)."""
+        pause = run.pause
+        return (
+            run.status is WorkflowStatus.PAUSED and pause is not None
+            and pause.answer is None and pause.node_name == self.pause_node
+            and run.config == self.config
+        )
+
+    def claim_of(self, snap: RunSnapshot | None) -> ClaimRun | None:
+        """The claim to make after reading ``snap`` (``None``: the run does not match).
+
+        A store that reads and claims in two operations makes this compare-and-set on
+        the version it read, so a run that moved on in between is not claimed.
+        """
+        if snap is None or not self.matches(snap.run):
+            return None
+        run = snap.run
+        return ClaimRun(run.id, run.epoch, run.version, self.answers)
+
+    def send(self, store: RunStore) -> tuple[RunSnapshot | None, Lease | None]:
+        """Served by ``store.load_and_claim``."""
+        return store.load_and_claim(self)
+
+    async def send_async(self, store: AsyncRunStore) -> tuple[RunSnapshot | None, Lease | None]:
+        """Served by ``store.load_and_claim_async``."""
+        return await store.load_and_claim_async(self)
+
+
+@attrs.frozen(slots=True)
 class CommitRun(StoreRequest[Lease]):
     """One transaction of a running call, fenced by ``lease``.
 
@@ -213,6 +261,12 @@ class RunStore(Protocol):
         """Serve ``ClaimRun``: compare-and-set on the version read; the new writer's lease."""
         ...
 
+    def load_and_claim(
+        self, request: LoadAndClaim
+    ) -> tuple[RunSnapshot | None, Lease | None]:
+        """Serve ``LoadAndClaim``: the snapshot, and the lease when the run matched."""
+        ...
+
     def commit_run(self, request: CommitRun) -> Lease:
         """Serve ``CommitRun``: one write fenced by the lease; the lease moved on."""
         ...
@@ -242,6 +296,12 @@ class AsyncRunStore(Protocol):
         """Async twin of ``RunStore.claim_run``."""
         ...
 
+    async def load_and_claim_async(
+        self, request: LoadAndClaim
+    ) -> tuple[RunSnapshot | None, Lease | None]:
+        """Async twin of ``RunStore.load_and_claim``."""
+        ...
+
     async def commit_run_async(self, request: CommitRun) -> Lease:
         """Async twin of ``RunStore.commit_run``."""
         ...
@@ -262,6 +322,7 @@ __all__ = [
     "CountRetries",
     "Lease",
     "ListChildren",
+    "LoadAndClaim",
     "LoadRun",
     "RunSnapshot",
     "RunStore",

@@ -31,6 +31,7 @@ from hypergraph_typed.checkpointers.protocol import (
     CountRetries,
     Lease,
     ListChildren,
+    LoadAndClaim,
     LoadRun,
     RunSnapshot,
     StartRun,
@@ -138,6 +139,16 @@ class StoreCheckpointer(Checkpointer):
     @abc.abstractmethod
     def claim_run(self, request: ClaimRun) -> Lease:
         """Compare-and-set on the version read; record the answers to the pending pause."""
+
+    def load_and_claim(self, request: LoadAndClaim) -> tuple[RunSnapshot | None, Lease | None]:
+        """``load_run``, then ``claim_run`` at the snapshot's version if the run matches.
+
+        Two operations, as safe as one: the claim is a compare-and-set on the version the
+        snapshot read. A store that can do both in one transaction overrides this.
+        """
+        snap = self.load_run(LoadRun(request.workflow_id))
+        claim = request.claim_of(snap)
+        return snap, None if claim is None else self.claim_run(claim)
 
     @abc.abstractmethod
     def commit_run(self, request: CommitRun) -> Lease:
@@ -339,6 +350,14 @@ class StoreCheckpointer(Checkpointer):
     async def claim_run_async(self, request: ClaimRun) -> Lease:
         """Async twin of ``claim_run`` (runs it inline)."""
         return self.claim_run(request)
+
+    async def load_and_claim_async(
+        self, request: LoadAndClaim
+    ) -> tuple[RunSnapshot | None, Lease | None]:
+        """Async twin of ``load_and_claim`` (the async read, then the async claim)."""
+        snap = await self.load_run_async(LoadRun(request.workflow_id))
+        claim = request.claim_of(snap)
+        return snap, None if claim is None else await self.claim_run_async(claim)
 
     async def commit_run_async(self, request: CommitRun) -> Lease:
         """Async twin of ``commit_run`` (runs it inline)."""

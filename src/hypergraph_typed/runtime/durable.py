@@ -49,6 +49,7 @@ from hypergraph_typed.checkpointers.protocol import (
     CommitRun,
     CountRetries,
     Lease,
+    LoadAndClaim,
     LoadRun,
     RunSnapshot,
     StartRun,
@@ -304,7 +305,15 @@ def start(
             while (yield LoadRun(wid)) is not None:
                 wid = new_workflow_id()
             return (yield from fresh(plan, merged, wid, policy))
-        snap = yield LoadRun(wid)
+        answering = None if override_workflow else answers_for_one_pause(plan, merged, wid)
+        if answering is None:
+            snap = yield LoadRun(wid)
+        else:
+            snap, lease = yield answering
+            if lease is not None:  # claimed: the checks below would all have passed
+                assert snap is not None
+                return resumed(plan, snap, lease, resume_prepared(plan, snap.inputs, merged),
+                               merged, policy)
         if snap is not None and override_workflow:
             src_inputs = snap.inputs
             checkpoint = checkpoint_of(snap)
@@ -393,6 +402,25 @@ def fresh(
     return Begin(DurableRun(plan, lease, policy), prepared, None, 0)
 
 
+def answers_for_one_pause(
+    plan: ExecutionPlan, values: Mapping[str, Any], wid: str
+) -> LoadAndClaim | None:
+    """The common resume as one store operation: ``values`` are answers to one top-level
+    interrupt, so if the run waits there, unanswered, and was created by this graph
+    (same config), every check of ``resume_answers`` passes and the claim can go with
+    the read. ``None`` when a check needs the snapshot first (nested answers, answers to
+    several interrupts, run-time edge checks of the answers)."""
+    if not values or plan.edge_checks is not None:
+        return None
+    owners = {plan.answer_owner.get(k) if "." not in k else None for k in values}
+    if len(owners) != 1:
+        return None
+    (owner,) = owners
+    if owner is None:
+        return None
+    return LoadAndClaim(wid, owner, plan.run_config, dict(values))
+
+
 def resume(
     plan: ExecutionPlan, snap: RunSnapshot, claim_answers: dict[str, Any] | None,
     feed: dict[str, Any], policy: CheckpointPolicy,
@@ -402,6 +430,15 @@ def resume(
     check_prepared(plan, prepared)
     run = snap.run
     lease = yield ClaimRun(run.id, run.epoch, run.version, claim_answers)
+    return resumed(plan, snap, lease, prepared, feed, policy)
+
+
+def resumed(
+    plan: ExecutionPlan, snap: RunSnapshot, lease: Lease, prepared: prep.Prepared,
+    feed: Mapping[str, Any], policy: CheckpointPolicy,
+) -> Begin:
+    """A claimed run restored from ``snap`` (its state before the claim)."""
+    run = snap.run
     sched, superstep = restore(plan, snap.steps, snap.inputs)
     logs.resumed(run.id, run.status.value, superstep, feed)
     session = DurableRun(
