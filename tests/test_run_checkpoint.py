@@ -400,34 +400,32 @@ def test_the_step_before_an_interrupt_is_written_with_the_pause(
 
 @pytest.mark.parametrize("type_check", ["off", "edges"])
 def test_a_pause_and_its_answer_take_two_store_operations_each(
-    tmp_path: Path, type_check: str
+    tmp_path: Path, type_check: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pause: the start, then the step before the interrupt written with the pause.
-    Answer: read and claim in one operation (``LoadAndClaim``), then the final write;
-    with run-time edge checks the answer is checked between the read and the claim."""
+    Answer: read and claim in one request (``LoadAndClaim``), then the final write; with
+    run-time edge checks the answer is checked between the read and the claim."""
     from hypergraph_typed.checkpointers import SqliteCheckpointer
+    from hypergraph_typed.checkpointers import protocol as p
 
-    served: list[str] = []
+    sent: list[str] = []
+    for request in (p.LoadRun, p.StartRun, p.ClaimRun, p.CommitRun, p.LoadAndClaim):
+        async def send_async(self: Any, store: Any, original: Any = request.send_async) -> Any:
+            sent.append(type(self).__name__)
+            return await original(self, store)
 
-    class Recording(SqliteCheckpointer):
-        def __getattribute__(self, name: str) -> Any:
-            if name.removesuffix("_async") in (
-                "load_run", "start_run", "claim_run", "commit_run", "load_and_claim",
-            ):
-                served.append(name.removesuffix("_async"))
-            return super().__getattribute__(name)
-
-    cp = Recording(tmp_path / "ops.db")
-    runner = AsyncRunner(checkpointer=cp, type_check=type_check)
+        monkeypatch.setattr(request, "send_async", send_async)
+    runner = AsyncRunner(checkpointer=SqliteCheckpointer(tmp_path / "ops.db"),
+                         type_check=type_check)
     arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w"))
-    assert served == ["start_run", "commit_run"]
-    served.clear()
+    assert sent == ["StartRun", "CommitRun"]
+    sent.clear()
     done = arun(runner.run(REVIEW, {"decision": "ok"}, workflow_id="w"))
     assert done["result"] == "Published: ok"
     if type_check == "off":
-        assert served == ["load_and_claim", "commit_run"]
+        assert sent == ["LoadAndClaim", "CommitRun"]
     else:
-        assert served == ["load_run", "claim_run", "commit_run"]
+        assert sent == ["LoadRun", "ClaimRun", "CommitRun"]
 
 
 # -- nested graphs are child runs -------------------------------------------------------

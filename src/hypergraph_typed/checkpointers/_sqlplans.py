@@ -181,28 +181,19 @@ class SqlPlans:
     def load_and_claim(
         self, request: LoadAndClaim, policy: CheckpointPolicy, now: datetime
     ) -> WriteOp[tuple[RunSnapshot | None, Lease | None]]:
-        """The snapshot, then the claim if the run matches: one statement on PostgreSQL
-        (the UNION of ``load_run`` after a CTE that claims), the three reads and the
-        claim in one write transaction on SQLite."""
+        """PostgreSQL: the snapshot and, if the run matches, its claim in one statement (the
+        UNION of ``load_run`` after a CTE that claims). SQLite keeps the default read
+        then claim: a write transaction around the reads would queue every resumer's
+        read behind the one writer."""
         wid = request.workflow_id
         c, t = self.c, self.t
-        claim = (
+        params = (
             c.ts_out(now, "now"), c.answer_blob(wid, request.answers), wid,
             request.pause_node, c.config_text(wid, request.config), wid,
+            _commit(False, policy), wid, wid, wid,
         )
-        if t.dialect.fuses:
-            fused = Stmt(t.load_claim_fused, (*claim, _commit(False, policy), wid, wid, wid),
-                         Fetch.ALL)
-            return WriteOp(Txn(fused, durable=False), lambda rows: self._union(wid, rows[0]))
-
-        def result(rows: list[Any]) -> tuple[RunSnapshot | None, Lease | None]:
-            snap = self._three(wid, rows[:3])
-            if snap is None or rows[3] != 1:
-                return snap, None
-            return snap, Lease(wid, snap.run.epoch + 1, snap.run.version + 1)
-
-        reads = (*self._three_reads(wid), Stmt(t.claim_paused, claim, Fetch.ROWCOUNT))
-        return WriteOp(Txn(None, reads=reads, durable=False), result)
+        fused = Stmt(t.load_claim_fused, params, Fetch.ALL)
+        return WriteOp(Txn(fused, durable=False), lambda rows: self._union(wid, rows[0]))
 
     def _three_reads(self, wid: str) -> tuple[Stmt, ...]:
         t = self.t

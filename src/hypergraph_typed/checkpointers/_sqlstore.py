@@ -31,7 +31,6 @@ from hypergraph_typed.checkpointers.protocol import (
     CountRetries,
     Lease,
     ListChildren,
-    LoadAndClaim,
     LoadRun,
     RunSnapshot,
     StartRun,
@@ -150,10 +149,6 @@ class SqlCheckpointer(StoreCheckpointer):
         """Compare-and-set on the version read; record the answers to the pending pause."""
         return self._write(self._plans.claim_run(request, self.policy, self._clock()))
 
-    def load_and_claim(self, request: LoadAndClaim) -> tuple[RunSnapshot | None, Lease | None]:
-        """The snapshot and, if the run matches, its claim: one transaction."""
-        return self._write(self._plans.load_and_claim(request, self.policy, self._clock()))
-
     def commit_run(self, request: CommitRun) -> Lease:
         """Write one fenced transaction: records, inputs, pause, status and statistics."""
         return self._write(self._plans.commit_run(request, self.policy, self._clock()))
@@ -173,12 +168,6 @@ class SqlCheckpointer(StoreCheckpointer):
     async def claim_run_async(self, request: ClaimRun) -> Lease:
         """Async twin of ``claim_run``."""
         return await self._awrite(self._plans.claim_run(request, self.policy, self._clock()))
-
-    async def load_and_claim_async(
-        self, request: LoadAndClaim
-    ) -> tuple[RunSnapshot | None, Lease | None]:
-        """Async twin of ``load_and_claim``."""
-        return await self._awrite(self._plans.load_and_claim(request, self.policy, self._clock()))
 
     async def commit_run_async(self, request: CommitRun) -> Lease:
         """Async twin of ``commit_run``."""

@@ -154,16 +154,6 @@ class SqlText:
         self.claim_run: str = g(_claim + " WHERE id = ? AND version = ?")
         self._claim = _claim
         self.claim_run_answered: str = g(_claim + ", answer = ? WHERE id = ? AND version = ?")
-        # LoadAndClaim: claim only a run still paused, unanswered, at the given node and
-        # created with the given config, at the version the snapshot read (on SQLite the
-        # reads come first in the same write transaction; on PostgreSQL the subquery reads
-        # the statement's snapshot, so a row changed since is not claimed)
-        self._claim_paused = (
-            _claim + ", answer = ? WHERE id = ? AND status = 'paused' AND answer IS NULL "
-            "AND pause_node = ? AND config = ? "
-            "AND version = (SELECT version FROM {runs} WHERE id = ?)"
-        )
-        self.claim_paused: str = r(self._claim_paused)
         _fence = " WHERE id = ? AND epoch = ? AND version = ?"
         self.commit_run: str = g(f"UPDATE {{runs}} SET {_SET_STATUS}{_fence}")
         self.commit_run_paused: str = g(f"UPDATE {{runs}} SET {_SET_STATUS}, {_SET_PAUSE}{_fence}")
@@ -256,8 +246,16 @@ class SqlText:
             f"jsonb_to_recordset(?::jsonb) AS t({record}) "
             f"ON CONFLICT (run_id, superstep, node_name) DO UPDATE SET {_STEP_UPDATE}"
         )
-        # the snapshot before the claim, and a last row (part 3) with the claimed epoch
-        # and version when the claim happened
+        # LoadAndClaim: claim only a run still paused, unanswered, at the given node and
+        # created with the given config, at the version of the statement's snapshot (the
+        # subquery reads that snapshot, so a row changed since is not claimed); then the
+        # snapshot before the claim, and a last row (part 3) with the claimed epoch and
+        # version when the claim happened
+        claim_paused = (
+            f"{claim}, answer = ? WHERE id = ? AND status = 'paused' AND answer IS NULL "
+            "AND pause_node = ? AND config = ? "
+            "AND version = (SELECT version FROM {runs} WHERE id = ?)"
+        )
         claimed = ", ".join(
             f"g.{col}" if col in ("epoch", "version") else f"NULL::{kind}"
             for col, kind in zip(RUN_COLS.split(", "), _RUN_TYPES)
@@ -266,7 +264,7 @@ class SqlText:
         snapshot = _snapshot_sql(typed=True)
         body, order = snapshot.rsplit(") AS snapshot ", 1)
         self.load_claim_fused: str = r(
-            f"WITH g AS ({self._claim_paused} AND {commit} IS NOT NULL "
+            f"WITH g AS ({claim_paused} AND {commit} IS NOT NULL "
             f"RETURNING epoch, version) {body} UNION ALL SELECT 3, {claimed}, {rest} "
             f"FROM g) AS snapshot {order}"
         )

@@ -33,6 +33,7 @@ from hypergraph_typed.checkpointers._sqlstore import SqlCheckpointer
 from hypergraph_typed.checkpointers._sqltext import POSTGRES, SqlText
 from hypergraph_typed.checkpointers.base import DONE
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy, resolve_policy
+from hypergraph_typed.checkpointers.protocol import Lease, LoadAndClaim, RunSnapshot
 from hypergraph_typed.checkpointers.schema import SchemaManager, needs_work
 from hypergraph_typed.checkpointers.serializers import Serializer
 from hypergraph_typed.exceptions import CheckpointStoreError
@@ -390,6 +391,18 @@ class PostgresCheckpointer(SqlCheckpointer):
                 return [await _afetch(cur, s.fetch) for cur, s in zip(curs, stmts)]
         except psycopg.Error as exc:
             raise self._failed(exc) from exc
+
+    # --- the protocol: a resume's read and claim in one round trip ---------------------------
+
+    def load_and_claim(self, request: LoadAndClaim) -> tuple[RunSnapshot | None, Lease | None]:
+        """The snapshot and, if the run matches, its claim: one statement."""
+        return self._write(self._plans.load_and_claim(request, self.policy, self._clock()))
+
+    async def load_and_claim_async(
+        self, request: LoadAndClaim
+    ) -> tuple[RunSnapshot | None, Lease | None]:
+        """Async twin of ``load_and_claim``."""
+        return await self._awrite(self._plans.load_and_claim(request, self.policy, self._clock()))
 
     # --- lifecycle --------------------------------------------------------------------------
 

@@ -146,7 +146,9 @@ class LoadAndClaim(StoreRequest["tuple[RunSnapshot | None, Lease | None]"]):
     Returns the snapshot as it was before the claim, and the new writer's lease, or
     ``None`` when the run did not match (or does not exist): the caller then decides
     with the snapshot, as after ``LoadRun``. A run that moved on between the read and
-    the claim is never claimed.
+    the claim is never claimed: the store returns the snapshot it read and ``None``, or
+    (reading and claiming in two steps) raises ``ConcurrentRunError`` as ``ClaimRun``
+    does.
     """
 
     workflow_id: str
