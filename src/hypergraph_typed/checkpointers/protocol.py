@@ -3,8 +3,9 @@
 A durable run talks to its store in a handful of transactions: ``LoadRun`` (one
 consistent snapshot), ``StartRun`` (create the run and store its inputs, atomically),
 ``ClaimRun`` (compare-and-set on the version the caller read, recording the answers to
-the pending pause), ``LoadAndClaim`` (both at once, for the common resume), ``CommitRun`` (one superstep's records, the pause, the status; fenced
-by the writer's lease). Reads for fork/retry and map persistence complete the set.
+the pending pause), ``LoadAndClaim`` (both as one operation, for the common resume),
+``CommitRun`` (one superstep's records, the pause, the status; fenced by the writer's
+lease). Reads for fork/retry and map persistence complete the set.
 
 Every request knows the store method that serves it (``send`` / ``send_async``), so the
 runtime yields requests and a runner's single driver loop sends them; nothing is looked
@@ -139,9 +140,9 @@ class ClaimRun(StoreRequest[Lease]):
 
 @attrs.frozen(slots=True)
 class LoadAndClaim(StoreRequest["tuple[RunSnapshot | None, Lease | None]"]):
-    """``LoadRun``, then ``ClaimRun`` with ``answers`` at the snapshot's version, in one
-    transaction, when the run matches (see ``matches``): the common resume in one store
-    operation (one round trip on PostgreSQL) instead of two.
+    """``LoadRun``, then ``ClaimRun`` with ``answers`` at the snapshot's version when the
+    run matches (see ``matches``): the common resume as one store operation (one
+    statement, one round trip, on PostgreSQL) instead of two.
 
     Returns the snapshot as it was before the claim, and the new writer's lease, or
     ``None`` when the run did not match (or does not exist): the caller then decides

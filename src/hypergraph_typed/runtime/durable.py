@@ -93,8 +93,9 @@ class DurableRun:
 
     Nodes are staged while a superstep runs and sealed into step records when it ends;
     ``flush`` writes the sealed records before the next superstep starts (not with
-    ``durability="exit"``; see ``flush_before`` for a superstep of interrupts), ``finish`` writes what is left with the final status and,
-    for a pause, the pause record. Each write is fenced by ``lease``, which moves on.
+    ``durability="exit"``; see ``flush_before`` for a superstep of interrupts),
+    ``finish`` writes what is left with the final status and, for a pause, the pause
+    record. Each write is fenced by ``lease``, which moves on.
     """
 
     __slots__ = (
