@@ -39,7 +39,8 @@ CASE_BASELINE_OF = {
 }
 RUNNER_ORDER = (
     "baseline", "async-baseline", "sync", "async", "sync-off", "sync-edges", "async-off",
-    "async-edges", "stateless", "sqlite-commit", "postgres-commit", "memory", "sqlite",
+    "async-edges", "stateless", "sqlite-commit", "postgres-commit", "postgres-commit-async",
+    "memory", "sqlite",
     "postgres", "sync-events", "sync-progress", "async-events", "async-progress",
     "chat-memory", "chat-sqlite",
 )

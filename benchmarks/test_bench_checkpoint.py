@@ -8,7 +8,10 @@ answer and completes; every exchange uses a new ``workflow_id``. Rows, in one ru
 - ``memory``, ``sqlite`` (a file on disk), ``postgres`` (the local server);
 - ``sqlite-commit`` / ``postgres-commit``: one raw ``INSERT`` committed on the same
   SQLite file / PostgreSQL database (the driver alone): the baseline of ``postgres``,
-  whose exchange is bound by its commits.
+  whose exchange is bound by its commits;
+- ``postgres-commit-async``: the same ``INSERT`` through psycopg's async connection,
+  which ``AsyncRunner`` (the runner with interrupts) goes through: what the driver
+  alone adds to each of the exchange's round trips.
 
 Targets (issue "Durable core"): memory <= 1.5x stateless, SQLite <= 4x stateless,
 PostgreSQL <= 4x one raw INSERT + COMMIT. ``report.py`` prints the ratios.
@@ -144,3 +147,29 @@ def test_postgres_raw_commit(benchmark: Any) -> None:
             assert benchmark(rounds) == PER_ROUND
         finally:
             conn.execute(f"DROP TABLE {table}")
+
+
+def test_postgres_raw_commit_async(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """The same INSERT and COMMIT through psycopg's async connection, in a running loop."""
+    import psycopg
+
+    table = "hgt_raw_" + secrets.token_hex(4)
+
+    async def setup() -> Any:
+        conn = await psycopg.AsyncConnection.connect(PG_DSN, autocommit=True)
+        await conn.execute(f"CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, v TEXT)")
+        return conn
+
+    conn = loop.run_until_complete(setup())
+
+    async def rounds() -> int:
+        for _ in range(PER_ROUND):
+            await conn.execute(f"INSERT INTO {table} (v) VALUES (%s)", ("x",))
+        return PER_ROUND
+
+    try:
+        _info(benchmark, "postgres-commit-async")
+        assert benchmark(lambda: loop.run_until_complete(rounds())) == PER_ROUND
+    finally:
+        loop.run_until_complete(conn.execute(f"DROP TABLE {table}"))
+        loop.run_until_complete(conn.close())
