@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,36 @@ def test_new_inputs_for_existing_workflow_need_a_fork(cp: Any) -> None:
     with pytest.raises(InputOverrideRequiresForkError) as ei:
         arun(runner.run(REVIEW, {"prompt": "other", "decision": "ok"}, workflow_id="w"))
     assert "prompt" in str(ei.value) and "fork" in str(ei.value)
+
+
+def test_an_unknown_input_of_a_new_workflow_warns_once(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paused = arun(runner.run(REVIEW, {"prompt": "p", "bogus": 1}, workflow_id="w"))
+    assert paused.paused
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and "'bogus' is not an input of graph 'review'" in messages[0]
+    assert cp.get_inputs("w") == {"prompt": "p", "bogus": 1}
+
+
+def test_known_inputs_of_a_new_workflow_do_not_warn(cp: Any) -> None:
+    runner = AsyncRunner(checkpointer=cp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w")).paused
+
+
+def test_an_existing_workflow_refuses_new_inputs_without_their_warnings(cp: Any) -> None:
+    """The input warnings of a start that turns out not to be new are not shown: the
+    rules for the existing workflow speak instead."""
+    runner = AsyncRunner(checkpointer=cp)
+    arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(InputOverrideRequiresForkError, match="bogus"):
+            arun(runner.run(REVIEW, {"prompt": "p", "bogus": 1}, workflow_id="w"))
+    assert [str(w.message) for w in caught] == []
 
 
 def test_override_workflow_forks_to_a_new_id(cp: Any) -> None:

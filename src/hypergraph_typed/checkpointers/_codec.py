@@ -6,12 +6,12 @@ with an error naming the node and output while nothing has been written yet.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from hypergraph_typed._sentinels import END
+from hypergraph_typed.checkpointers._json import compact_decoder, compact_encoder
 from hypergraph_typed.checkpointers._records import (
     PauseRecord,
     Run,
@@ -25,8 +25,8 @@ from hypergraph_typed.exceptions import CheckpointSerializationError, Checkpoint
 _UTC = timezone.utc
 # ASCII-only JSON: NUL and unpaired surrogates come out escaped, so any text a node
 # produced (names, decisions, error messages) can be stored in any database column.
-_dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
-_loads = json.loads
+_dumps = compact_encoder(ensure_ascii=True)
+_loads = compact_decoder()
 
 StepRow = tuple[Any, ...]
 

@@ -12,7 +12,6 @@ cannot be stored fails before anything is written.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -20,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from hypergraph_typed.checkpointers._codec import Codec, StepRow, safe_text
+from hypergraph_typed.checkpointers._json import compact_encoder
 from hypergraph_typed.checkpointers._records import Run, StepRecord, WorkflowStatus
 from hypergraph_typed.checkpointers._sqltext import STEP_JSON_FIELDS, SqlText
 from hypergraph_typed.checkpointers.policy import CheckpointPolicy
@@ -106,7 +106,7 @@ class WriteOp(Generic[T]):
     failure: Callable[[list[Any]], Exception] | None = None
 
 
-_json = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+_json = compact_encoder(ensure_ascii=True)
 
 
 def _steps_json(rows: list[StepRow]) -> str:

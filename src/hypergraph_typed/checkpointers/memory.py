@@ -13,7 +13,7 @@ import copy
 import dataclasses
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import attrs
@@ -110,10 +110,9 @@ def _decision(value: Any) -> Any:
 
 
 def _stored_record(record: StepRecord) -> StepRecord:
-    what = f"step {record.node_name!r} of run {record.run_id!r}"
-    check_aware(record.created_at, f"created_at of {what}")
-    if record.completed_at is not None:
-        check_aware(record.completed_at, f"completed_at of {what}")
+    for name, stamp in (("created_at", record.created_at), ("completed_at", record.completed_at)):
+        if stamp is not None and stamp.tzinfo is not timezone.utc:
+            check_aware(stamp, f"{name} of step {record.node_name!r} of run {record.run_id!r}")
     values = record.values
     decision = record.decision
     error = safe_text(record.error)
@@ -550,8 +549,11 @@ class MemoryCheckpointer(StoreCheckpointer):
 def _reader_run(run: Run) -> Run:
     """The run as a reader gets it: the pause's values copied where they could change."""
     pause = run.pause
-    if pause is None or (type(pause.value) in _SHARED and not pause.values and not pause.answer):
-        return run
+    if pause is None or (
+        type(pause.value) in _SHARED and (not pause.values or _all_shared(pause.values))
+        and (not pause.answer or _all_shared(pause.answer))
+    ):
+        return run  # nothing a reader could change
     return dataclasses.replace(run, pause=attrs.evolve(
         pause,
         value=_isolated(pause.value),

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from hypergraph_typed._sentinels import _EMIT_SENTINEL, END
 from hypergraph_typed._signing import MAC_BYTES, Signer, require_key
+from hypergraph_typed.checkpointers._json import compact_decoder, compact_encoder
 
 T = TypeVar("T")
 
@@ -83,6 +84,20 @@ def _on_fresh_stack(fn: Callable[[Any], T], arg: Any) -> T:
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _KEY_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FLAT = frozenset({str, float, bool, type(None)})  # scalars that need no check
+
+
+def _flat(d: dict[Any, Any]) -> bool:
+    """A dict of str keys (not the tag) and scalars: plain JSON, written as it is."""
+    if TAG in d:
+        return False
+    for k, v in d.items():
+        t = type(v)
+        if type(k) is not str or (
+            t not in _FLAT and (t is not int or v.bit_length() > MAX_INT_BITS)
+        ):
+            return False
+    return True
 
 
 class JsonSerializer(Serializer):
@@ -104,20 +119,23 @@ class JsonSerializer(Serializer):
 
     def __init__(self, *, lossy: bool = False) -> None:
         self.lossy = lossy
-        self._encode_text = json.JSONEncoder(
-            ensure_ascii=False, separators=(",", ":"), check_circular=False
-        ).encode
-        self._encode_ascii = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-        self._decode_text = json.JSONDecoder(object_hook=_untag).decode
+        self._encode_text = compact_encoder(ensure_ascii=False)
+        self._encode_ascii = compact_encoder(ensure_ascii=True)
+        self._decode_text = compact_decoder(object_hook=_untag)
 
     # --- save ---------------------------------------------------------------------------
 
     def serialize(self, value: Any) -> bytes:
         """``value`` as UTF-8 JSON, tagged so that it loads back with the same types."""
+        t = type(value)
+        if t in _FLAT or (t is dict and _flat(value)):
+            return self._utf8(value)  # plain JSON as it is: nothing to tag or check
         return _on_fresh_stack(self._serialize, value)
 
     def _serialize(self, value: Any) -> bytes:
-        data = self._plain(value, 0)
+        return self._utf8(self._plain(value, 0))
+
+    def _utf8(self, data: Any) -> bytes:
         text = self._encode_text(data)
         try:
             return text.encode()

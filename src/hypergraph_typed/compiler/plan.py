@@ -184,6 +184,13 @@ class ExecutionPlan:
         """Every input name a run may pass: required and optional."""
         return frozenset(self.required) | frozenset(self.optional)
 
+    @functools.cached_property
+    def quiet_keys(self) -> frozenset[str]:
+        """Every key a run may pass without a warning: inputs, answers (top-level and
+        nested), and the internal values it is refused for."""
+        return (self.accepted_inputs | self.answer_slots.keys() | self.internal.keys()
+                | self.nested_resume.keys())
+
     def describe(self) -> str:
         """Human-readable dump: slots, nodes (inputs -> outputs), and wiring."""
         lines = [f"ExecutionPlan for graph {self.graph_name or 'unnamed'}:"]

@@ -92,8 +92,8 @@ class DurableRun:
     """The writer of one call on one stored run (top-level or a nested child run).
 
     Nodes are staged while a superstep runs and sealed into step records when it ends;
-    ``flush`` writes the sealed records before the next superstep starts (not with
-    ``durability="exit"``; see ``flush_before`` for a superstep of interrupts),
+    ``flush`` writes the sealed records before the next superstep starts (when ``due``:
+    not with ``durability="exit"``, nor before a superstep of interrupts only),
     ``finish`` writes what is left with the final status and, for a pause, the pause
     record. Each write is fenced by ``lease``, which moves on.
     """
@@ -196,26 +196,29 @@ class DurableRun:
             self.node_count += 1
             self.error_count += status == "failed"
 
+    def due(self, nodes: Sequence[NodePlan], ready: Sequence[int]) -> bool:
+        """Whether the supersteps sealed since the last write must be written (``flush``)
+        before the superstep of ``ready`` starts.
+
+        Not with ``durability="exit"``, nor when every sealed record can be rebuilt
+        without user code. Nor before a superstep of interrupts only: an interrupt's
+        handler only decides whether to ask, so the write waits for the next one
+        (usually the pause, which then stores both supersteps in one transaction); if
+        the process dies inside such a handler, the superstep before it runs again on
+        resume. ``durability="sync"`` always writes first.
+        """
+        if self.at_exit or not self._sealed:
+            return False
+        if self.sync_commits:
+            return True
+        return not self._redo_free and not all(nodes[n].kind == INTERRUPT for n in ready)
+
     def flush(self) -> Flow[None]:
-        """Before a superstep starts: write the supersteps sealed since the last write."""
-        if self.at_exit or not self._sealed or (self._redo_free and not self.sync_commits):
-            return
+        """Write the supersteps sealed since the last write (when ``due``)."""
         records, self._sealed = self._sealed, []
         self._redo_free = True
         self.lease = yield CommitRun(self.lease, tuple(records), final=self.sync_commits)
         logs.written(self.lease.workflow_id, len(records), None, self.lease.version)
-
-    def flush_before(self, nodes: Sequence[NodePlan], ready: Sequence[int]) -> Flow[None]:
-        """``flush`` before a superstep of ``ready``, deferred when they are all interrupts.
-
-        An interrupt's handler only decides whether to ask, so the write waits for the
-        next one (usually the pause, which then stores both supersteps in one
-        transaction). If the process dies inside such a handler, the superstep before it
-        runs again on resume. ``durability="sync"`` never defers.
-        """
-        if not self.sync_commits and all(nodes[n].kind == INTERRUPT for n in ready):
-            return
-        yield from self.flush()
 
     def finish(
         self, status: RunStatus, seconds: float, pause: PauseInfo | None = None,
@@ -370,13 +373,16 @@ def _start_if_new(
     _, others = split_values(plan, merged, fresh=True)
     if not others:
         return None  # only answers: a resume
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            prepared = prep.prepare(plan, merged)
-            check_prepared(plan, prepared)
-        except Exception:
-            return None  # let the rules for an existing workflow speak first
+    caught: list[warnings.WarningMessage] = []
+    try:
+        if plan.quiet_keys.issuperset(merged):
+            prepared = _checked(plan, merged)  # no key to warn about
+        else:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                prepared = _checked(plan, merged)
+    except Exception:
+        return None  # let the rules for an existing workflow speak first
     try:
         lease = yield StartRun(
             wid, graph_name=plan.graph_name, config=plan.run_config, inputs=others,
@@ -388,13 +394,19 @@ def _start_if_new(
     return Begin(DurableRun(plan, lease, policy), prepared, None, 0)
 
 
+def _checked(plan: ExecutionPlan, values: dict[str, Any]) -> prep.Prepared:
+    """The run's start from ``values``, its inputs checked (required, types)."""
+    prepared = prep.prepare(plan, values)
+    check_prepared(plan, prepared)
+    return prepared
+
+
 def fresh(
     plan: ExecutionPlan, values: dict[str, Any], wid: str, policy: CheckpointPolicy,
     *, parent: str | None = None,
 ) -> Flow[Begin]:
     """A new run: inputs checked, then created with them in one transaction."""
-    prepared = prep.prepare(plan, values)
-    check_prepared(plan, prepared)
+    prepared = _checked(plan, values)
     _, others = split_values(plan, values, fresh=True)
     lease = yield StartRun(
         wid, graph_name=plan.graph_name, parent_run_id=parent, config=plan.run_config,

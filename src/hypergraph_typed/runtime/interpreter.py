@@ -110,7 +110,7 @@ def run_plan(
             np = nodes[ready[0]]
             if light and len(ready) == 1 and np.direct:
                 # The common case: one plain sync function; call it inline.
-                if session is not None:
+                if session is not None and session.due(nodes, ready):
                     yield from session.flush()  # the previous superstep, before this one
                 n = ready[0]
                 args = gather(n)
@@ -132,7 +132,7 @@ def run_plan(
                     session.stage(np, "completed", seconds, (res,))
                     session.seal(sched, superstep)
             elif light and all(nodes[n].direct for n in ready):
-                if session is not None:
+                if session is not None and session.due(nodes, ready):
                     yield from session.flush()
                 _direct_superstep(call, nodes, sched, ready, records, superstep, first, session)
             else:
@@ -224,8 +224,8 @@ def _superstep(
     nodes' outputs were applied, unless some node failed.
     """
     session = None if feats is None else feats.session
-    if session is not None:
-        yield from session.flush_before(nodes, ready)  # the previous superstep
+    if session is not None and session.due(nodes, ready):
+        yield from session.flush()  # the previous superstep
     if feats is not None and feats.dispatcher is not None:
         yield Emit(feats.dispatcher, ev.superstep_start(feats, superstep - feats.base))
     argsets = [sched.gather(n) for n in ready]
