@@ -202,3 +202,29 @@ def test_a_dropped_connection_is_replaced_on_the_next_call(pg_schema: str) -> No
 
     asyncio.run(kill_and_read())
     cp.close()
+
+
+def test_an_event_loop_reuses_its_connections_up_to_pool_size(pg_schema: str) -> None:
+    cp = PostgresCheckpointer(PG_DSN, schema=pg_schema, pool_size=2)
+    start(cp, "w")
+
+    def backends() -> int:
+        with pg_admin() as admin:
+            row = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                (f"hypergraph_typed:{pg_schema}",),
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def operations() -> None:
+        before = backends()
+        for _ in range(10):
+            assert await cp.get_run_async("w") is not None
+        assert backends() == before + 1  # one connection, used ten times
+        runs = await asyncio.gather(*(cp.get_run_async("w") for _ in range(6)))
+        assert all(r is not None for r in runs)
+        assert backends() == before + 2  # six at once share pool_size=2 connections
+
+    asyncio.run(operations())
+    cp.close()

@@ -12,8 +12,7 @@ dropped. The sync side uses psycopg_pool's ``ConnectionPool``, which threads sha
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,22 +29,10 @@ class LoopConnections:
         self._slots = asyncio.Semaphore(size)
         self._idle: list[psycopg.AsyncConnection[Any]] = []
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        """A connection for one operation; it goes back to the idle list if healthy."""
-        from psycopg.pq import TransactionStatus
-
-        async with self._slots:
-            conn = self._idle.pop() if self._idle else await self._connect()
-            try:
-                yield conn
-            finally:
-                if conn.closed or conn.broken or (
-                    conn.info.transaction_status is not TransactionStatus.IDLE
-                ):
-                    await conn.close()
-                else:
-                    self._idle.append(conn)
+    def connection(self) -> _Borrowed:
+        """A connection for one operation (``async with``); it goes back to the idle
+        list if healthy."""
+        return _Borrowed(self)
 
     async def close(self) -> None:
         """Close the idle connections (those in use close when they come back)."""
@@ -58,3 +45,39 @@ class LoopConnections:
         idle, self._idle = self._idle, []
         for conn in idle:
             conn.pgconn.finish()
+
+
+class _Borrowed:
+    """``async with`` one connection of a ``LoopConnections`` (a class, not a generator
+    context manager: it is entered once per store operation)."""
+
+    __slots__ = ("_conn", "_pool")
+
+    def __init__(self, pool: LoopConnections) -> None:
+        self._pool = pool
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+
+    async def __aenter__(self) -> psycopg.AsyncConnection[Any]:
+        pool = self._pool
+        await pool._slots.acquire()
+        try:
+            self._conn = pool._idle.pop() if pool._idle else await pool._connect()
+        except BaseException:
+            pool._slots.release()
+            raise
+        return self._conn
+
+    async def __aexit__(self, *exc: object) -> None:
+        from psycopg.pq import TransactionStatus
+
+        pool, conn = self._pool, self._conn
+        assert conn is not None
+        try:
+            if conn.closed or conn.broken or (
+                conn.pgconn.transaction_status != TransactionStatus.IDLE
+            ):
+                await conn.close()
+            else:
+                pool._idle.append(conn)
+        finally:
+            pool._slots.release()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -54,8 +54,9 @@ class Fetch(enum.Enum):
     ROWCOUNT = "rowcount"
 
 
-@attrs.frozen(slots=True)
-class Stmt:
+# Stmt and Txn are named tuples rather than attrs classes: a store operation builds
+# several, and a tuple is built in one step where a frozen class sets each field.
+class Stmt(NamedTuple):
     """One statement; ``many`` runs it once per parameter tuple in ``params``."""
 
     sql: str
@@ -64,8 +65,7 @@ class Stmt:
     many: bool = False
 
 
-@attrs.frozen(slots=True)
-class Txn:
+class Txn(NamedTuple):
     """One write transaction: ``guard`` must change exactly one row, else nothing is kept.
 
     ``reads`` run last, inside the transaction; their results are the transaction's.
