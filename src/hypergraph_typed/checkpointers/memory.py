@@ -35,6 +35,7 @@ from hypergraph_typed.checkpointers.protocol import (
     CommitRun,
     Lease,
     ListChildren,
+    LoadAndClaim,
     LoadRun,
     RunSnapshot,
     StartRun,
@@ -313,14 +314,31 @@ class MemoryCheckpointer(StoreCheckpointer):
     def load_run(self, request: LoadRun) -> RunSnapshot | None:
         """The run, its steps and inputs as one snapshot (read under the store's lock)."""
         with self._lock:
-            entry = self._runs.get(request.workflow_id)
-            if entry is None:
-                return None
-            return RunSnapshot(
-                _reader_run(entry.run),
-                tuple(self._ordered(entry, None)),
-                _shared_dict(entry.inputs),
-            )
+            return self._snapshot(self._runs.get(request.workflow_id))
+
+    def load_and_claim(self, request: LoadAndClaim) -> tuple[RunSnapshot | None, Lease | None]:
+        """The snapshot and, if the run matches, its claim, under one hold of the lock."""
+        wid = request.workflow_id
+        with self._lock:
+            entry = self._runs.get(wid)
+            snap = self._snapshot(entry)
+            if entry is None or snap is None or not request.matches(snap.run):
+                return snap, None
+            answers = _isolated_dict(request.answers, run_id=wid, node=None, superstep=None)
+            return snap, self._claim(entry, answers)
+
+    async def load_and_claim_async(
+        self, request: LoadAndClaim
+    ) -> tuple[RunSnapshot | None, Lease | None]:
+        """Async twin of ``load_and_claim`` (runs it inline)."""
+        return self.load_and_claim(request)
+
+    def _snapshot(self, entry: _Entry | None) -> RunSnapshot | None:
+        if entry is None:
+            return None
+        return RunSnapshot(
+            _reader_run(entry.run), tuple(self._ordered(entry, None)), _shared_dict(entry.inputs)
+        )
 
     def start_run(self, request: StartRun) -> Lease:
         """Create the run and its inputs, or reset it with ``replace`` (else ``RunExistsError``)."""
@@ -353,15 +371,20 @@ class MemoryCheckpointer(StoreCheckpointer):
             entry = self._entry(wid, "claim_run")
             if entry.version != request.version:
                 raise claim_refused_error(wid, request.version, entry.version, entry.epoch)
-            if answers is not None and entry.pause is not None:
-                entry.pause = attrs.evolve(entry.pause, answer=answers)
-            entry.status = WorkflowStatus.ACTIVE
-            entry.completed_at = None
-            entry.epoch += 1
-            entry.version += 1
-            entry.updated_at = self._clock()
-            entry._run = None
-            return Lease(wid, entry.epoch, entry.version)
+            return self._claim(entry, answers)
+
+    def _claim(self, entry: _Entry, answers: dict[str, Any] | None) -> Lease:
+        """Claim ``entry`` (the lock held, its version checked): the answers recorded on
+        the pending pause, a new epoch."""
+        if answers is not None and entry.pause is not None:
+            entry.pause = attrs.evolve(entry.pause, answer=answers)
+        entry.status = WorkflowStatus.ACTIVE
+        entry.completed_at = None
+        entry.epoch += 1
+        entry.version += 1
+        entry.updated_at = self._clock()
+        entry._run = None
+        return Lease(entry.lineage["id"], entry.epoch, entry.version)
 
     def commit_run(self, request: CommitRun) -> Lease:
         """Write records, inputs, pause, status and statistics, fenced by the lease."""
