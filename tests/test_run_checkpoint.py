@@ -144,6 +144,21 @@ def test_an_existing_workflow_refuses_new_inputs_without_their_warnings(cp: Any)
     assert [str(w.message) for w in caught] == []
 
 
+def test_changing_a_results_pause_changes_nothing_stored(cp: Any) -> None:
+    @interrupt(output_name="decision")
+    def review_both(draft: str, prompt: str) -> str | None:
+        return None
+
+    graph = Graph([generate_draft, review_both, finalize], name="review-both")
+    runner = AsyncRunner(checkpointer=cp)
+    paused = arun(runner.run(graph, {"prompt": "p"}, workflow_id="w"))
+    assert paused.pause is not None and paused.pause.values is not None
+    shown = dict(paused.pause.values)
+    paused.pause.values["draft"] = "changed by the caller"
+    run = cp.get_run("w")
+    assert run is not None and run.pause is not None and run.pause.values == shown
+
+
 def test_override_workflow_forks_to_a_new_id(cp: Any) -> None:
     runner = AsyncRunner(checkpointer=cp)
     arun(runner.run(REVIEW, {"prompt": "p"}, workflow_id="w"))

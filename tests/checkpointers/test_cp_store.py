@@ -13,6 +13,7 @@ from hypergraph_typed._sentinels import END
 from hypergraph_typed.checkpointers import (
     Checkpoint,
     LineageView,
+    PauseRecord,
     RunTable,
     StepStatus,
     StepTable,
@@ -206,6 +207,21 @@ def test_stored_values_are_snapshots(store: StoreCheckpointer) -> None:
     assert got == [{"role": "user", "content": "hi"}]
     got.append("mutated by a reader")
     assert store.state("w")["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_a_reader_cannot_change_a_stored_pause(store: StoreCheckpointer) -> None:
+    """Every read gets a pause of its own: changing it changes nothing stored."""
+    w = start(store, "w")
+    w.commit(status="paused", pause=PauseRecord(
+        node_name="review", response_keys={"decision": "decision"}, superstep=0,
+        value="draft text", values={"draft": "draft text"},
+    ))
+    run = store.get_run("w")
+    assert run is not None and run.pause is not None
+    run.pause.values["draft"] = "changed by a reader"  # type: ignore[index]
+    again = store.get_run("w")
+    assert again is not None and again.pause is not None
+    assert again.pause.values == {"draft": "draft text"}
 
 
 # --- inputs and resume ----------------------------------------------------------------------------

@@ -134,9 +134,11 @@ def _out(record: StepRecord) -> StepRecord:
 
 
 def _stored_pause(pause: PauseRecord | None, run_id: str) -> PauseRecord | None:
+    """The pause as stored: its ``values`` in a dict of its own (the writer's dict is
+    also the caller's ``result.pause.values``), mutable values copied."""
     if pause is None:
         return None
-    if type(pause.value) in _SHARED and (pause.values is None or _all_shared(pause.values)):
+    if type(pause.value) in _SHARED and pause.values is None:
         return pause
     return attrs.evolve(
         pause,
@@ -572,11 +574,8 @@ class MemoryCheckpointer(StoreCheckpointer):
 def _reader_run(run: Run) -> Run:
     """The run as a reader gets it: the pause's values copied where they could change."""
     pause = run.pause
-    if pause is None or (
-        type(pause.value) in _SHARED and (not pause.values or _all_shared(pause.values))
-        and (not pause.answer or _all_shared(pause.answer))
-    ):
-        return run  # nothing a reader could change
+    if pause is None or (type(pause.value) in _SHARED and not pause.values and not pause.answer):
+        return run
     return dataclasses.replace(run, pause=attrs.evolve(
         pause,
         value=_isolated(pause.value),
