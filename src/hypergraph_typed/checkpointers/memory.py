@@ -316,15 +316,18 @@ class MemoryCheckpointer(StoreCheckpointer):
     def load_run(self, request: LoadRun) -> RunSnapshot | None:
         """The run, its steps and inputs as one snapshot (read under the store's lock)."""
         with self._lock:
-            return self._snapshot(self._runs.get(request.workflow_id))
+            entry = self._runs.get(request.workflow_id)
+            return None if entry is None else self._snapshot(entry)
 
     def load_and_claim(self, request: LoadAndClaim) -> tuple[RunSnapshot | None, Lease | None]:
         """The snapshot and, if the run matches, its claim, under one hold of the lock."""
         wid = request.workflow_id
         with self._lock:
             entry = self._runs.get(wid)
+            if entry is None:
+                return None, None
             snap = self._snapshot(entry)
-            if entry is None or snap is None or not request.matches(snap.run):
+            if not request.matches(snap.run):
                 return snap, None
             answers = _isolated_dict(request.answers, run_id=wid, node=None, superstep=None)
             return snap, self._claim(entry, answers)
@@ -335,9 +338,7 @@ class MemoryCheckpointer(StoreCheckpointer):
         """Async twin of ``load_and_claim`` (runs it inline)."""
         return self.load_and_claim(request)
 
-    def _snapshot(self, entry: _Entry | None) -> RunSnapshot | None:
-        if entry is None:
-            return None
+    def _snapshot(self, entry: _Entry) -> RunSnapshot:
         return RunSnapshot(
             _reader_run(entry.run), tuple(self._ordered(entry, None)), _shared_dict(entry.inputs)
         )
