@@ -36,12 +36,14 @@ CASE_BASELINE_OF = {
     ("checkpoint-pause-resume", "memory"): "stateless",
     ("checkpoint-pause-resume", "sqlite"): "stateless",
     ("checkpoint-pause-resume", "postgres"): "postgres-commit",
+    ("checkpoint-pause-resume", "sqlite-statements"): "stateless",
+    ("checkpoint-pause-resume", "postgres-statements"): "postgres-commit",
 }
 RUNNER_ORDER = (
     "baseline", "async-baseline", "sync", "async", "sync-off", "sync-edges", "async-off",
     "async-edges", "stateless", "sqlite-commit", "postgres-commit", "postgres-commit-async",
-    "memory", "sqlite",
-    "postgres", "sync-events", "sync-progress", "async-events", "async-progress",
+    "memory", "sqlite", "sqlite-statements",
+    "postgres", "postgres-statements", "sync-events", "sync-progress", "async-events", "async-progress",
     "chat-memory", "chat-sqlite",
 )
 

@@ -109,22 +109,25 @@ def _recording_sqlite(log: list[Statement]) -> Iterator[None]:
         sqlite3.connect = connect
 
 
-def sqlite_floor(n: int) -> None:
+def record_sqlite(path: Path) -> list[Statement]:
+    """The statements one exchange sends to a ``SqliteCheckpointer`` on ``path``."""
     from hypergraph_typed.checkpointers import SqliteCheckpointer
 
-    folder = tempfile.TemporaryDirectory()
-    path = Path(folder.name) / "floor.db"
     log: list[Statement] = []
     with _recording_sqlite(log):
         cp = SqliteCheckpointer(path)
-        runner = AsyncRunner(checkpointer=cp)
-        ids = (f"w{i}" for i in itertools.count())
-        _exchanges(runner, ids, 200)  # warm
-        log.clear()
-        _exchanges(runner, iter([RECORDED]), 1)
-        recorded = list(log)
-        exchange = _exchanges(runner, ids, n)
-    cp.close()
+        try:
+            runner = AsyncRunner(checkpointer=cp)
+            _exchanges(runner, (f"warm-{i}" for i in itertools.count()), 50)
+            log.clear()
+            _exchanges(runner, iter([RECORDED]), 1)
+            return list(log)
+        finally:
+            cp.close()
+
+
+def sqlite_replayer(path: Path, recorded: list[Statement]) -> Callable[[str], None]:
+    """Replays ``recorded`` as workflow ``wid`` on a new connection set up as the store's."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=NORMAL")  # as the store sets it (WAL is in the file)
     cur = conn.cursor()
@@ -136,18 +139,28 @@ def sqlite_floor(n: int) -> None:
             else:
                 cur.execute(sql, _renamed(params, wid)).fetchall()
 
-    for i in range(200):
-        replay(f"warm-{i}")
-    start = time.perf_counter()
-    for i in range(n):
-        replay(f"r{i}")
-    statements = time.perf_counter() - start
+    replay("check-replay")
     status, steps = cur.execute(
         "SELECT status, (SELECT COUNT(*) FROM steps WHERE run_id = ?) FROM runs WHERE id = ?",
-        ("r0", "r0"),
+        ("check-replay", "check-replay"),
     ).fetchone()
-    assert (status, steps) == ("completed", 4), (status, steps)  # the replay did the work
-    conn.close()
+    assert (status, steps) == ("completed", 4), (status, steps)  # it did the work
+    return replay
+
+
+def sqlite_floor(n: int) -> None:
+    from hypergraph_typed.checkpointers import SqliteCheckpointer
+
+    folder = tempfile.TemporaryDirectory()
+    path = Path(folder.name) / "floor.db"
+    recorded = record_sqlite(path)
+    cp = SqliteCheckpointer(path)
+    runner = AsyncRunner(checkpointer=cp)
+    ids = (f"w{i}" for i in itertools.count())
+    _exchanges(runner, ids, 200)  # warm
+    exchange = _exchanges(runner, ids, n)
+    cp.close()
+    statements = _timed(sqlite_replayer(path, recorded), "r", n)
     folder.cleanup()
     stateless = _stateless(n)
     _print("sqlite", len(recorded), n, [
@@ -185,25 +198,52 @@ def _recording_psycopg(log: list[Statement]) -> Iterator[None]:
         cls.execute, cls.executemany = execute, executemany
 
 
+def record_postgres(schema: str) -> list[Statement]:
+    """The statements one exchange sends to a ``PostgresCheckpointer`` on ``schema``."""
+    from hypergraph_typed.checkpointers.postgres import PostgresCheckpointer
+
+    log: list[Statement] = []
+    with _recording_psycopg(log):
+        cp = PostgresCheckpointer(PG_DSN, schema=schema)
+        try:
+            runner = AsyncRunner(checkpointer=cp)
+            _exchanges(runner, (f"warm-{i}" for i in itertools.count()), 20)
+            log.clear()
+            _exchanges(runner, iter([RECORDED]), 1)
+            return list(log)
+        finally:
+            cp.close()
+
+
+def postgres_replayer(conn: Any, recorded: list[Statement]) -> Callable[[str], None]:
+    """Replays ``recorded`` as workflow ``wid`` on psycopg's sync connection ``conn``."""
+    def replay(wid: str) -> None:
+        for many, sql, params in recorded:
+            cur = conn.cursor()
+            if many:
+                cur.executemany(sql, _renamed(params, wid))
+            else:
+                cur.execute(sql, _renamed(params, wid))
+
+    return replay
+
+
 def postgres_floor(n: int) -> None:
     import psycopg
 
     from hypergraph_typed.checkpointers.postgres import PostgresCheckpointer
 
     schema = "hgt_floor_" + secrets.token_hex(4)
-    log: list[Statement] = []
     try:
-        with _recording_psycopg(log):
-            cp = PostgresCheckpointer(PG_DSN, schema=schema)
-            runner = AsyncRunner(checkpointer=cp)
-            ids = (f"w{i}" for i in itertools.count())
-            _exchanges(runner, ids, 50)  # warm (each asyncio.run opens its connection)
-            log.clear()
-            _exchanges(runner, iter([RECORDED]), 1)
-            recorded = list(log)
-            exchange = _exchanges(runner, ids, n)
+        recorded = record_postgres(schema)
+        cp = PostgresCheckpointer(PG_DSN, schema=schema)
+        runner = AsyncRunner(checkpointer=cp)
+        ids = (f"w{i}" for i in itertools.count())
+        _exchanges(runner, ids, 50)  # warm
+        exchange = _exchanges(runner, ids, n)
         cp.close()
-        sync_replay = _pg_replay_sync(recorded, n)
+        with psycopg.connect(PG_DSN, autocommit=True, prepare_threshold=0) as conn:
+            sync_replay = _timed(postgres_replayer(conn, recorded), "s", n)
         async_replay = asyncio.run(_pg_replay_async(recorded, n))
         raw = _pg_raw_commit(n)
     finally:
@@ -216,21 +256,6 @@ def postgres_floor(n: int) -> None:
         ("raw INSERT + COMMIT (the baseline)", _per(raw, n)),
     ], budget=4 * _per(raw, n), budget_name="4x raw INSERT + COMMIT",
         floor=_per(sync_replay, n))
-
-
-def _pg_replay_sync(recorded: list[Statement], n: int) -> float:
-    import psycopg
-
-    with psycopg.connect(PG_DSN, autocommit=True, prepare_threshold=0) as conn:
-        def replay(wid: str) -> None:
-            for many, sql, params in recorded:
-                cur = conn.cursor()
-                if many:
-                    cur.executemany(sql, _renamed(params, wid))
-                else:
-                    cur.execute(sql, _renamed(params, wid))
-
-        return _timed(replay, "s", n)
 
 
 async def _pg_replay_async(recorded: list[Statement], n: int) -> float:

@@ -12,6 +12,10 @@ answer and completes; every exchange uses a new ``workflow_id``. Rows, in one ru
 - ``postgres-commit-async``: the same ``INSERT`` through psycopg's async connection,
   which ``AsyncRunner`` (the runner with interrupts) goes through: what the driver
   alone adds to each of the exchange's round trips.
+- ``sqlite-statements`` / ``postgres-statements``: the statements one exchange sends to
+  the store, recorded from it and replayed bare on a connection of its own
+  (``statement_floor.py``): what the exchange costs the database before any Python,
+  reported against the same baseline as the store's row.
 
 Targets (issue "Durable core"): memory <= 1.5x stateless, SQLite <= 4x stateless,
 PostgreSQL <= 4x one raw INSERT + COMMIT. ``report.py`` prints the ratios.
@@ -31,6 +35,7 @@ from typing import Any
 import pytest
 from approval_flow import approval, finalize, generate_draft
 
+import statement_floor as floor
 from hypergraph_typed import AsyncRunner, Graph
 
 PG_DSN = os.environ.get(
@@ -173,3 +178,37 @@ def test_postgres_raw_commit_async(benchmark: Any, loop: asyncio.AbstractEventLo
     finally:
         loop.run_until_complete(conn.execute(f"DROP TABLE {table}"))
         loop.run_until_complete(conn.close())
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_statements_alone(benchmark: Any, kind: str, tmp_path: Path) -> None:
+    """The exchange's own statements, replayed (SQLite: the same file settings;
+    PostgreSQL: psycopg's sync connection, as the raw commit row)."""
+    names = (f"r{i}" for i in itertools.count())
+    if kind == "sqlite":
+        path = tmp_path / "floor.db"
+        replay = floor.sqlite_replayer(path, floor.record_sqlite(path))
+        _run_statements(benchmark, kind, replay, names)
+        return
+    import psycopg
+
+    schema = "hgt_floor_" + secrets.token_hex(4)
+    try:
+        recorded = floor.record_postgres(schema)
+        with psycopg.connect(PG_DSN, autocommit=True, prepare_threshold=0) as conn:
+            _run_statements(benchmark, kind, floor.postgres_replayer(conn, recorded), names)
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _run_statements(
+    benchmark: Any, kind: str, replay: Any, names: Iterator[str]
+) -> None:
+    def rounds() -> int:
+        for _ in range(PER_ROUND):
+            replay(next(names))
+        return PER_ROUND
+
+    _info(benchmark, f"{kind}-statements")
+    assert benchmark(rounds) == PER_ROUND
