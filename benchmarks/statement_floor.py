@@ -126,10 +126,17 @@ def record_sqlite(path: Path) -> list[Statement]:
             cp.close()
 
 
-def sqlite_replayer(path: Path, recorded: list[Statement]) -> Callable[[str], None]:
-    """Replays ``recorded`` as workflow ``wid`` on a new connection set up as the store's."""
+def sqlite_connection(path: Path) -> sqlite3.Connection:
+    """A connection to the store's file set up as the store's (WAL is in the file)."""
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=NORMAL")  # as the store sets it (WAL is in the file)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def sqlite_replayer(
+    conn: sqlite3.Connection, recorded: list[Statement]
+) -> Callable[[str], None]:
+    """Replays ``recorded`` as workflow ``wid`` on ``conn`` (see ``sqlite_connection``)."""
     cur = conn.cursor()
 
     def replay(wid: str) -> None:
@@ -160,7 +167,8 @@ def sqlite_floor(n: int) -> None:
     _exchanges(runner, ids, 200)  # warm
     exchange = _exchanges(runner, ids, n)
     cp.close()
-    statements = _timed(sqlite_replayer(path, recorded), "r", n)
+    with contextlib.closing(sqlite_connection(path)) as conn:
+        statements = _timed(sqlite_replayer(conn, recorded), "r", n)
     folder.cleanup()
     stateless = _stateless(n)
     _print("sqlite", len(recorded), n, [

@@ -24,6 +24,7 @@ PostgreSQL <= 4x one raw INSERT + COMMIT. ``report.py`` prints the ratios.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import secrets
@@ -187,8 +188,9 @@ def test_statements_alone(benchmark: Any, kind: str, tmp_path: Path) -> None:
     names = (f"r{i}" for i in itertools.count())
     if kind == "sqlite":
         path = tmp_path / "floor.db"
-        replay = floor.sqlite_replayer(path, floor.record_sqlite(path))
-        _run_statements(benchmark, kind, replay, names)
+        recorded = floor.record_sqlite(path)
+        with contextlib.closing(floor.sqlite_connection(path)) as db:
+            _run_statements(benchmark, kind, floor.sqlite_replayer(db, recorded), names)
         return
     import psycopg
 
