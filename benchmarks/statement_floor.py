@@ -80,6 +80,48 @@ def _stateless(n: int) -> float:
     return time.perf_counter() - start
 
 
+def _record(recording: Callable[[list[Statement]], Any], open_store: Callable[[], Any]
+            ) -> list[Statement]:
+    """The statements one exchange sends to the store ``open_store`` opens, as
+    ``recording`` (a context manager that logs what the driver executes) sees them."""
+    log: list[Statement] = []
+    with recording(log):
+        cp = open_store()
+        try:
+            runner = AsyncRunner(checkpointer=cp)
+            _exchanges(runner, (f"warm-{i}" for i in itertools.count()), 20)
+            log.clear()
+            _exchanges(runner, iter([RECORDED]), 1)
+            return list(log)
+        finally:
+            cp.close()
+
+
+def _store_exchanges(open_store: Callable[[], Any], n: int) -> float:
+    """Seconds for ``n`` exchanges through a store ``open_store`` opens, after a warm-up."""
+    cp = open_store()
+    try:
+        runner = AsyncRunner(checkpointer=cp)
+        ids = (f"w{i}" for i in itertools.count())
+        _exchanges(runner, ids, 100)
+        return _exchanges(runner, ids, n)
+    finally:
+        cp.close()
+
+
+def _replay(cursor: Callable[[], Any], recorded: list[Statement], wid: str,
+            *, fetch: bool) -> None:
+    """Execute ``recorded`` as workflow ``wid``, each statement on ``cursor()``."""
+    for many, sql, params in recorded:
+        cur = cursor()
+        if many:
+            cur.executemany(sql, _renamed(params, wid))
+        else:
+            cur.execute(sql, _renamed(params, wid))
+            if fetch:
+                cur.fetchall()
+
+
 # --- SQLite -------------------------------------------------------------------------------
 
 
@@ -113,17 +155,7 @@ def record_sqlite(path: Path) -> list[Statement]:
     """The statements one exchange sends to a ``SqliteCheckpointer`` on ``path``."""
     from hypergraph_typed.checkpointers import SqliteCheckpointer
 
-    log: list[Statement] = []
-    with _recording_sqlite(log):
-        cp = SqliteCheckpointer(path)
-        try:
-            runner = AsyncRunner(checkpointer=cp)
-            _exchanges(runner, (f"warm-{i}" for i in itertools.count()), 50)
-            log.clear()
-            _exchanges(runner, iter([RECORDED]), 1)
-            return list(log)
-        finally:
-            cp.close()
+    return _record(_recording_sqlite, lambda: SqliteCheckpointer(path))
 
 
 def sqlite_connection(path: Path) -> sqlite3.Connection:
@@ -140,11 +172,7 @@ def sqlite_replayer(
     cur = conn.cursor()
 
     def replay(wid: str) -> None:
-        for many, sql, params in recorded:
-            if many:
-                cur.executemany(sql, _renamed(params, wid))
-            else:
-                cur.execute(sql, _renamed(params, wid)).fetchall()
+        _replay(lambda: cur, recorded, wid, fetch=True)  # fetching steps a SELECT
 
     replay("check-replay")
     status, steps = cur.execute(
@@ -161,12 +189,7 @@ def sqlite_floor(n: int) -> None:
     folder = tempfile.TemporaryDirectory()
     path = Path(folder.name) / "floor.db"
     recorded = record_sqlite(path)
-    cp = SqliteCheckpointer(path)
-    runner = AsyncRunner(checkpointer=cp)
-    ids = (f"w{i}" for i in itertools.count())
-    _exchanges(runner, ids, 200)  # warm
-    exchange = _exchanges(runner, ids, n)
-    cp.close()
+    exchange = _store_exchanges(lambda: SqliteCheckpointer(path), n)
     with contextlib.closing(sqlite_connection(path)) as conn:
         statements = _timed(sqlite_replayer(conn, recorded), "r", n)
     folder.cleanup()
@@ -210,28 +233,13 @@ def record_postgres(schema: str) -> list[Statement]:
     """The statements one exchange sends to a ``PostgresCheckpointer`` on ``schema``."""
     from hypergraph_typed.checkpointers.postgres import PostgresCheckpointer
 
-    log: list[Statement] = []
-    with _recording_psycopg(log):
-        cp = PostgresCheckpointer(PG_DSN, schema=schema)
-        try:
-            runner = AsyncRunner(checkpointer=cp)
-            _exchanges(runner, (f"warm-{i}" for i in itertools.count()), 20)
-            log.clear()
-            _exchanges(runner, iter([RECORDED]), 1)
-            return list(log)
-        finally:
-            cp.close()
+    return _record(_recording_psycopg, lambda: PostgresCheckpointer(PG_DSN, schema=schema))
 
 
 def postgres_replayer(conn: Any, recorded: list[Statement]) -> Callable[[str], None]:
     """Replays ``recorded`` as workflow ``wid`` on psycopg's sync connection ``conn``."""
     def replay(wid: str) -> None:
-        for many, sql, params in recorded:
-            cur = conn.cursor()
-            if many:
-                cur.executemany(sql, _renamed(params, wid))
-            else:
-                cur.execute(sql, _renamed(params, wid))
+        _replay(conn.cursor, recorded, wid, fetch=False)  # psycopg fetches by itself
 
     return replay
 
@@ -244,12 +252,7 @@ def postgres_floor(n: int) -> None:
     schema = "hgt_floor_" + secrets.token_hex(4)
     try:
         recorded = record_postgres(schema)
-        cp = PostgresCheckpointer(PG_DSN, schema=schema)
-        runner = AsyncRunner(checkpointer=cp)
-        ids = (f"w{i}" for i in itertools.count())
-        _exchanges(runner, ids, 50)  # warm
-        exchange = _exchanges(runner, ids, n)
-        cp.close()
+        exchange = _store_exchanges(lambda: PostgresCheckpointer(PG_DSN, schema=schema), n)
         with psycopg.connect(PG_DSN, autocommit=True, prepare_threshold=0) as conn:
             sync_replay = _timed(postgres_replayer(conn, recorded), "s", n)
         async_replay = asyncio.run(_pg_replay_async(recorded, n))
